@@ -1,0 +1,84 @@
+"""The read-only DuckDB connection: one per process, opened lazily (after a gunicorn fork),
+a cursor per query, and reopened when the ETL publishes a new file.
+
+The connection is locked down: no file system access beyond the database itself, no extension
+loading, and the configuration cannot be changed afterwards by a query.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+LOCKDOWN = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
+
+class DatabaseUnavailable(Exception):
+    """The database file is missing or unreadable."""
+
+
+class Database:
+    """A read-only handle that follows the file at ``path`` when it is replaced."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int] | None = None
+        self._pid: int | None = None
+
+    def _file_identity(self) -> tuple[int, int]:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise DatabaseUnavailable(
+                f"database {self.path} not found; build it with `python -m etl build`"
+            ) from None
+        return st.st_ino, st.st_mtime_ns
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The current connection, reopened if the file was replaced or the process forked."""
+        identity = self._file_identity()
+        with self._lock:
+            if self._con is None or identity != self._identity or self._pid != os.getpid():
+                try:
+                    con = duckdb.connect(str(self.path), read_only=True, config=LOCKDOWN)
+                except duckdb.Error as exc:
+                    raise DatabaseUnavailable(f"cannot open {self.path}: {exc}") from None
+                # The old connection is left to the garbage collector: cursors of requests
+                # still running on it keep it (and the old file) alive until they finish.
+                self._con, self._identity, self._pid = con, identity, os.getpid()
+            return self._con
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run one parameterised query on its own cursor (cursors are per thread-safe use)."""
+        cursor = self.connection().cursor()
+        try:
+            return cursor.execute(sql, params or {}).df()
+        finally:
+            cursor.close()
+
+
+_db: Database | None = None
+
+
+def configure(path: Path) -> Database:
+    global _db
+    _db = Database(path)
+    return _db
+
+
+def get() -> Database:
+    if _db is None:
+        raise DatabaseUnavailable("database not configured; create the app with create_app()")
+    return _db

@@ -1,0 +1,52 @@
+"""Pure helpers that shape query results for pages: names, orders, latest values. No Dash, no SQL."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.i18n import name_col
+
+BENCHMARKS = ["MLR", "12", "00"]
+
+
+def region_names(regions: pd.DataFrame, lang: str) -> dict[str, str]:
+    """code -> display name, members alphabetically first, then MLR, Skåne and Sweden."""
+    col = name_col(lang)
+    members = regions[regions["kind"] == "municipality"].sort_values(col)
+    others = regions[regions["kind"] != "municipality"].sort_values("sort_order")
+    return {r.code: getattr(r, col) for r in pd.concat([members, others]).itertuples()}
+
+
+def member_codes(regions: pd.DataFrame) -> list[str]:
+    return sorted(regions.loc[regions["kind"] == "municipality", "code"])
+
+
+def latest_value(frame: pd.DataFrame, region: str) -> tuple[int, float] | None:
+    """(year, value) of the most recent non-missing value for ``region``, or None."""
+    rows = frame[(frame["region_code"] == region) & frame["value"].notna()]
+    if rows.empty:
+        return None
+    row = rows.loc[rows["period"].idxmax()]
+    return int(row["period"]), float(row["value"])
+
+
+def source_text(frame: pd.DataFrame, indicator: pd.Series) -> str:
+    """The indicator's source and table, and the retrieval dates of the figures shown."""
+    text = f"{indicator['source']}, {indicator['source_table']}"
+    dates = frame["retrieved_at"].dropna()
+    if not dates.empty:
+        first, last = dates.min(), dates.max()
+        span = f"{first:%Y-%m-%d}" if first.date() == last.date() else f"{first:%Y-%m-%d}–{last:%Y-%m-%d}"
+        text += f" (hämtad {span})"
+    return text
+
+
+def plotted_csv(frame: pd.DataFrame, names: dict[str, str], indicator: pd.Series, measure: str = "abs") -> pd.DataFrame:
+    """Exactly the plotted numbers, one row per region and year, with unit, measure and source."""
+    out = frame[frame["region_code"].isin(names)].copy()
+    out["indicator_id"] = indicator["id"]
+    out["region_name"] = out["region_code"].map(names)
+    out["unit"] = indicator["unit"]
+    out["measure"] = measure
+    cols = ["indicator_id", "region_code", "region_name", "period", "value", "unit", "measure", "status", "source"]
+    return out[cols].sort_values(["region_code", "period"])
