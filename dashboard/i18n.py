@@ -83,6 +83,9 @@ SV: dict[str, str] = {
     "notfound.text": "Adressen {path} leder inte till någon sida här.",
     "notfound.back": "Till översikten",
     "error.db": "Databasen kan inte läsas just nu. Försök igen om en stund.",
+    # [board] strings for the overview, focus pages, status, presentation and print
+    # [compare] strings for /jamfor
+    # [data] strings for /data, /om and the API
 }
 
 EN: dict[str, str] = {
@@ -155,6 +158,9 @@ EN: dict[str, str] = {
     "notfound.text": "The address {path} leads to no page here.",
     "notfound.back": "To the overview",
     "error.db": "The database cannot be read right now. Please try again shortly.",
+    # [board] strings for the overview, focus pages, status, presentation and print
+    # [compare] strings for /jamfor
+    # [data] strings for /data, /om and the API
 }
 
 CATALOGUES = {"sv": SV, "en": EN}

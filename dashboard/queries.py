@@ -120,3 +120,12 @@ def latest_load() -> pd.DataFrame:
 def health() -> int:
     """Number of observations; raises if the database cannot be read."""
     return int(_q("SELECT count(*) AS n FROM observation")["n"].iloc[0])
+
+
+# [board] queries for the overview, focus pages and status
+
+
+# [compare] queries for /jamfor
+
+
+# [data] queries for /data, /om and the API
