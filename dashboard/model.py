@@ -50,3 +50,21 @@ def plotted_csv(frame: pd.DataFrame, names: dict[str, str], indicator: pd.Series
     out["measure"] = measure
     cols = ["indicator_id", "region_code", "region_name", "period", "value", "unit", "measure", "status", "source"]
     return out[cols].sort_values(["region_code", "period"])
+
+
+def param_context(indicators: pd.DataFrame, regions: pd.DataFrame, default_indicator: str = "housing_completions"):
+    """The params.Context for validating view state and API parameters against the database."""
+    from dashboard.params import Context
+
+    meta = {
+        r["id"]: {
+            "per_capita": bool(r["per_capita"]),
+            "aggregation": r["aggregation"],
+            "first": None if pd.isna(r["first"]) else int(r["first"]),
+            "last": None if pd.isna(r["last"]) else int(r["last"]),
+        }
+        for r in indicators.to_dict("records")
+    }
+    codes = list(region_names(regions, "sv"))
+    default = default_indicator if default_indicator in meta else next(iter(meta))
+    return Context(meta, codes, member_codes(regions), default)
