@@ -9,7 +9,7 @@ import flask_bootstrap
 from dash import ClientsideFunction, Input, Output
 from flask import Response, abort, jsonify, send_from_directory
 
-from dashboard import db, queries, shell
+from dashboard import db, queries, security, shell
 from dashboard.config import Settings
 from dashboard.i18n import t
 
@@ -103,5 +103,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = shell.layout
     _register_routes(app)
     _register_shell_callbacks(app)
+    security.install(app.server)
     return app
 
