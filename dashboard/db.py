@@ -1,8 +1,8 @@
 """The read-only DuckDB connection: one per process, opened lazily (after a gunicorn fork),
 a cursor per query, and reopened when the ETL publishes a new file.
 
-The connection is locked down: no file system access beyond the database itself, no extension
-loading, and the configuration cannot be changed afterwards by a query.
+The connection is locked down: no file system access beyond the database itself (attached
+read-only), no extension loading, and the configuration cannot be changed afterwards by a query.
 """
 
 from __future__ import annotations
@@ -15,12 +15,24 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-LOCKDOWN = {
-    "enable_external_access": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-    "lock_configuration": True,
-}
+CATALOG = "mlr"
+
+
+def _open_locked(path: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory instance with ``path`` attached read-only, then locked down.
+
+    ``duckdb.connect(path)`` would return the cached instance of a file already open in this
+    process, i.e. the *old* database after the ETL replaced the file; attaching to a new
+    in-memory instance always opens the file that is there now.
+    """
+    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {CATALOG} (READ_ONLY)")
+    con.execute(f"USE {CATALOG}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
 
 
 class DatabaseUnavailable(Exception):
@@ -52,7 +64,7 @@ class Database:
         with self._lock:
             if self._con is None or identity != self._identity or self._pid != os.getpid():
                 try:
-                    con = duckdb.connect(str(self.path), read_only=True, config=LOCKDOWN)
+                    con = _open_locked(self.path)
                 except duckdb.Error as exc:
                     raise DatabaseUnavailable(f"cannot open {self.path}: {exc}") from None
                 # The old connection is left to the garbage collector: cursors of requests
@@ -64,6 +76,7 @@ class Database:
         """Run one parameterised query on its own cursor (cursors are per thread-safe use)."""
         cursor = self.connection().cursor()
         try:
+            cursor.execute(f"USE {CATALOG}")  # a cursor starts in the in-memory catalog
             return cursor.execute(sql, params or {}).df()
         finally:
             cursor.close()
