@@ -10,6 +10,7 @@ import pandas as pd
 
 from etl import load, pipeline
 from etl.errors import InputError
+from etl.observations import COLUMNS
 
 DEFAULT_DATA = Path("data")
 
@@ -57,34 +58,74 @@ def cli() -> None:
 @data_option
 def check(data_dir: Path) -> None:
     """Validate the catalogue and data files without writing anything."""
+    from etl.sources import load_source_specs
+
     try:
         inputs = pipeline.collect(data_dir)
     except InputError as exc:
         _report_problems(exc)
+    try:
+        load_source_specs(data_dir / "catalog" / "sources.yaml")
+    except ValueError as exc:
+        _fail(f"Rejected: {exc}")
     _summary(inputs)
     click.echo(f"OK: {len(inputs.files)} files, {len(inputs.observations)} observations are valid.")
 
 
-def publish(data_dir: Path, db_path: Path | None, source: str) -> load.BuildResult:
-    """Collect and build; shared by build, fetch and import. Exits on bad input or a held lock."""
+def publish(data_dir: Path, db_path: Path | None, source: str,
+            pending: dict[Path, bytes] | None = None) -> load.BuildResult:
+    """Collect and build; shared by build, fetch and import. Exits on bad input or a held lock.
+
+    ``pending`` files (fetched or imported figures) are validated and built first and written
+    to ``data_dir`` only once the new database is published.
+    """
     db_path = db_path or _default_db()
+    pending = pending or {}
     try:
-        inputs = pipeline.collect(data_dir)
+        inputs = pipeline.collect(data_dir, pending)
     except InputError as exc:
         _report_problems(exc)
     try:
         result = load.build(db_path, inputs.catalog, inputs.observations, checksum=inputs.checksum, source=source)
     except load.LockedError as exc:
         _fail(f"Refused: {exc}")
+    for path, content in pending.items():
+        write_atomically(path, content)
+        click.echo(f"Wrote {path}")
     _summary(inputs)
     if inputs.superseded:
         click.echo(f"{inputs.superseded} seed rows superseded by fetched or imported figures.")
     seconds = (result.finished - result.started).total_seconds()
     click.echo(
         f"Published {result.db_path} (load {result.load_id}): {result.rows} observations, "
-        f"{result.new_rows} new, {len(result.revised)} revised, in {seconds:.1f} s."
+        f"{len(result.new_keys)} new, {len(result.revised)} revised, in {seconds:.1f} s."
     )
     return result
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+
+
+def print_changes(revised: pd.DataFrame, new_keys: pd.DataFrame) -> None:
+    """What a fetch or import changed: new periods per indicator and region, and revised values."""
+    if not new_keys.empty:
+        click.echo("New values:")
+        for (ind, region), group in new_keys.groupby(["indicator_id", "region_code"]):
+            years = sorted(int(p) for p in group["period"])
+            click.echo(f"  {ind} {region}: {', '.join(map(str, years))}")
+    if not revised.empty:
+        click.echo("Revised values (old -> new):")
+        def show(value: float) -> str:
+            return "missing" if pd.isna(value) else f"{value:g}"
+
+        for row in revised.itertuples():
+            click.echo(f"  {row.indicator_id} {row.region_code} {row.period}: {show(row.old_value)} -> {show(row.new_value)}")
+    if new_keys.empty and revised.empty:
+        click.echo("No new or revised values.")
 
 
 @cli.command()
@@ -93,3 +134,114 @@ def publish(data_dir: Path, db_path: Path | None, source: str) -> load.BuildResu
 def build(data_dir: Path, db_path: Path | None) -> None:
     """Build the database from data/catalog and the observation files, then publish it atomically."""
     publish(data_dir, db_path, source="build")
+
+
+def _base_urls(values: tuple[str, ...], sources: list[str]) -> dict[str, str]:
+    """``--base-url URL`` (every API of the chosen sources) or ``--base-url KEY=URL``."""
+    keys = {"scb": ["scb_v2", "scb_v1"], "kolada": ["kolada"]}
+    urls: dict[str, str] = {}
+    for value in values:
+        key, sep, url = value.partition("=")
+        if sep and key in {"scb", "scb_v2", "scb_v1", "kolada"}:
+            urls[key] = url
+        else:
+            for source in sources:
+                for k in keys[source]:
+                    urls[k] = value
+    return urls
+
+
+def _as_csv(frame: pd.DataFrame) -> bytes:
+    out = frame.copy()
+    out["value"] = out["value"].map(lambda v: "" if pd.isna(v) else f"{v:g}" if float(v).is_integer() else repr(float(v)))
+    return out[COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+@cli.command()
+@click.option("--source", "source", type=click.Choice(["scb", "kolada", "all"]), required=True,
+              help="Which official API to fetch from.")
+@click.option("--indicator", "indicators", multiple=True, help="Only this indicator id (repeatable).")
+@click.option("--base-url", "base_urls", multiple=True,
+              help="API address to use instead of the official one: URL, or KEY=URL with KEY scb_v2, scb_v1 or kolada.")
+@click.option("--dry-run", is_flag=True, help="Fetch and show what would change; write nothing.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
+@data_option
+@db_option
+def fetch(source: str, indicators: tuple[str, ...], base_urls: tuple[str, ...], dry_run: bool,
+          no_progress: bool, data_dir: Path, db_path: Path | None) -> None:
+    """Refresh indicators from SCB and/or Kolada, then publish a new database atomically.
+
+    The fetched figures are kept in data/fetched/<source>.csv (they supersede the seed for the
+    same indicator, region and year). A failed request publishes nothing.
+    """
+    from etl.catalog import load_catalog
+    from etl.sources import SourceError, load_source_specs
+    from etl.sources import fetch as fetch_sources
+
+    sources = ["scb", "kolada"] if source == "all" else [source]
+    try:
+        catalog = load_catalog(data_dir / "catalog")
+        specs = load_source_specs(data_dir / "catalog" / "sources.yaml")
+    except InputError as exc:
+        _report_problems(exc)
+    except ValueError as exc:
+        _fail(f"Rejected: {exc}")
+    try:
+        frame = fetch_sources(specs, base_urls=_base_urls(base_urls, sources), regions=sorted(catalog.region_codes),
+                              indicators=list(indicators) or None, progress=not no_progress, sources=sources)
+    except (SourceError, ValueError) as exc:
+        _fail(f"Fetch failed; nothing was published.\n  {exc}")
+    frame = frame[frame["region_code"].isin(catalog.region_codes)]
+    owner = {spec.indicator: spec.source for spec in specs.values() if spec.enabled}
+    pending: dict[Path, bytes] = {}
+    for src in sources:
+        rows = frame[frame["indicator_id"].map(owner) == src]
+        target = data_dir / "fetched" / f"{src}.csv"
+        if target.exists() and indicators:
+            # Keep what an earlier fetch of this source brought for the indicators not asked for now.
+            kept = pd.read_csv(target, dtype=str, keep_default_na=False)
+            kept = kept[~kept["indicator_id"].isin(indicators)]
+            kept["value"] = pd.to_numeric(kept["value"].replace("", None))
+            kept["period"] = kept["period"].astype(int)
+            rows = pd.concat([kept, rows], ignore_index=True)
+        if not rows.empty:
+            pending[target] = _as_csv(rows.sort_values(["indicator_id", "region_code", "period"]))
+    click.echo(f"Fetched {len(frame)} values for {frame['indicator_id'].nunique()} indicators.")
+    db = db_path or _default_db()
+    if dry_run:
+        try:
+            inputs = pipeline.collect(data_dir, pending)
+        except InputError as exc:
+            _report_problems(exc)
+        revised, new_keys = load.compare(db, inputs.observations)
+        print_changes(revised, new_keys)
+        click.echo("Dry run: nothing written.")
+        return
+    result = publish(data_dir, db, source=f"fetch {source}", pending=pending)
+    print_changes(result.revised, result.new_keys)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_option
+@db_option
+def import_file(file: Path, data_dir: Path, db_path: Path | None) -> None:
+    """Add local figures from a spreadsheet made from the template (.xlsx or .csv).
+
+    Kept as data/imports/<file name>.csv and published like every other data file; importing a
+    file of the same name again replaces its earlier figures.
+    """
+    from etl.local_import import to_observation_csv
+
+    target = data_dir / "imports" / f"{file.stem}.csv"
+    try:
+        content = to_observation_csv(file)
+        # Validate with the user's own file name in the messages, before anything is built.
+        from etl.catalog import load_catalog
+        from etl.observations import read_observation_file
+
+        read_observation_file(file, load_catalog(data_dir / "catalog"), content)
+    except InputError as exc:
+        _report_problems(exc)
+    result = publish(data_dir, db_path, source=f"import {file.name}", pending={target: content})
+    print_changes(result.revised, result.new_keys)

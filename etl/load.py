@@ -38,7 +38,8 @@ class BuildResult:
     rows: int
     revised: pd.DataFrame
     """Rows whose value changed from the previous database: KEY, old_value, new_value."""
-    new_rows: int
+    new_keys: pd.DataFrame
+    """KEY of the rows the previous database did not have."""
     started: datetime
     finished: datetime
 
@@ -210,5 +211,19 @@ def build(db_path: Path, catalog: Catalog, observations: pd.DataFrame, *, checks
         finally:
             tmp.unlink(missing_ok=True)
             tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-    new_keys = len(obs) - (len(obs.merge(old_obs[KEY], on=KEY)) if not old_obs.empty else 0)
-    return BuildResult(db_path, load_id, len(obs), revised, new_keys, started, finished)
+    return BuildResult(db_path, load_id, len(obs), revised, _new_keys(old_obs, obs), started, finished)
+
+
+def _new_keys(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    if old.empty:
+        return new[KEY].copy()
+    merged = new[KEY].merge(old[KEY], on=KEY, how="left", indicator=True)
+    return merged.loc[merged["_merge"] == "left_only", KEY].reset_index(drop=True)
+
+
+def compare(db_path: Path, observations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(revised, new keys) of ``observations`` against the live database, writing nothing."""
+    old, _, _ = _previous(db_path)
+    new = observations[COLUMNS]
+    _, revised = _history(old, new, "", datetime.now())
+    return revised, _new_keys(old, new)

@@ -63,9 +63,13 @@ def _parse_retrieved(text: str) -> datetime:
         return datetime.combine(date.fromisoformat(text), datetime.min.time())
 
 
-def read_observation_file(path: Path, catalog: Catalog) -> pd.DataFrame:
-    """One validated file as a DataFrame with COLUMNS plus ``file`` and ``line``."""
-    raw = path.read_bytes()
+def read_observation_file(path: Path, catalog: Catalog, raw: bytes | None = None) -> pd.DataFrame:
+    """One validated file as a DataFrame with COLUMNS plus ``file`` and ``line``.
+
+    ``raw`` gives the CSV bytes when they do not come from ``path`` itself (a spreadsheet
+    converted to CSV, a fetch not yet published); messages still name ``path``.
+    """
+    raw = path.read_bytes() if raw is None else raw
     if not raw.strip():
         raise InputError([Problem(path, "file is empty")])
     reader = csv.DictReader(io.StringIO(_decode(path, raw), newline=""))
@@ -173,12 +177,16 @@ def check_duplicates(frame: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def read_observations(paths: list[Path], catalog: Catalog) -> pd.DataFrame:
-    """All files validated together: problems from every file, then duplicates across files."""
+def read_observations(paths: list[Path], catalog: Catalog, pending: dict[Path, bytes] | None = None) -> pd.DataFrame:
+    """All files validated together: problems from every file, then duplicates across files.
+
+    ``pending`` maps a path to the bytes it will hold once published (read instead of the disk).
+    """
     frames, problems = [], []
+    pending = pending or {}
     for path in paths:
         try:
-            frames.append(read_observation_file(path, catalog))
+            frames.append(read_observation_file(path, catalog, pending.get(path)))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -38,16 +38,21 @@ def layer_files(data_dir: Path, layer: str) -> list[Path]:
     return sorted((data_dir / layer).glob("*.csv"))
 
 
-def collect(data_dir: Path) -> Inputs:
-    """Validate the catalogue and every observation file under ``data_dir``; nothing is written."""
+def collect(data_dir: Path, pending: dict[Path, bytes] | None = None) -> Inputs:
+    """Validate the catalogue and every observation file under ``data_dir``; nothing is written.
+
+    ``pending``: files about to be written (fetch, import), as {path: CSV bytes}; they are
+    validated and built as if they were already in place.
+    """
     catalog = load_catalog(data_dir / "catalog")
+    pending = pending or {}
     frames: list[pd.DataFrame] = []
     files: list[Path] = []
     for layer in LAYERS:
-        paths = layer_files(data_dir, layer)
+        paths = sorted(set(layer_files(data_dir, layer)) | {p for p in pending if p.parent == data_dir / layer})
         if not paths:
             continue
-        frame = read_observations(paths, catalog)
+        frame = read_observations(paths, catalog, pending)
         frame["layer"] = layer
         frames.append(frame)
         files += paths
@@ -58,7 +63,7 @@ def collect(data_dir: Path) -> Inputs:
     digest = hashlib.sha256()
     for path in sorted((data_dir / "catalog").glob("*.yaml")) + files:
         digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        digest.update(pending[path] if path in pending else path.read_bytes())
     return Inputs(catalog, kept.reset_index(drop=True), digest.hexdigest(), files, len(combined) - len(kept))
 
 
