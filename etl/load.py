@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -186,6 +187,9 @@ def build(db_path: Path, catalog: Catalog, observations: pd.DataFrame, *, checks
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     with etl_lock(db_path):
+        # Left by a run that was killed: nobody else can be writing them while we hold the lock.
+        for stale in db_path.parent.glob(f".{db_path.name}.tmp-*"):
+            stale.unlink(missing_ok=True)
         old_obs, old_hist, old_log = _previous(db_path)
         superseded, revised = _history(old_obs, obs, load_id, started)
         tmp.unlink(missing_ok=True)
@@ -207,6 +211,9 @@ def build(db_path: Path, catalog: Catalog, observations: pd.DataFrame, *, checks
                 )
                 _insert(con, "load_log", log)
                 con.execute("CHECKPOINT")
+            pause = float(os.environ.get("MLR_ETL_PAUSE_BEFORE_PUBLISH", "0") or 0)
+            if pause:  # lets tests (and the curious) kill a run at its most delicate moment
+                time.sleep(pause)
             os.replace(tmp, db_path)
         finally:
             tmp.unlink(missing_ok=True)
