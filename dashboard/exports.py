@@ -1,0 +1,209 @@
+"""Safe file exports: pure functions from a DataFrame to the bytes of a CSV, XLSX or JSON file.
+
+Spreadsheet safety: a text cell that begins with ``=``, ``+``, ``-``, ``@``, tab, CR or LF could be
+run as a formula by Excel or LibreOffice, so it is prefixed with ``'`` (OWASP "CSV injection").
+Numbers are written as numbers, so a negative value stays a negative number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+BOM = "\ufeff"
+MAX_WIDTH = 60
+"""Widest XLSX column in characters; longer texts (notes, URLs) are cut off visually, not in the cell."""
+
+
+def neutralise(value: Any) -> Any:
+    """``'=1+1`` for ``=1+1``; any other value (numbers included) unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def format_number(value: Any, decimal: str = ".") -> str:
+    """Shortest text that reads back as the same number, never in exponent form: ``1234``, ``-0.5``."""
+    if _missing(value):
+        return ""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    text = np.format_float_positional(float(value), unique=True, trim="-")
+    return text.replace(".", decimal) if decimal != "." else text
+
+
+def _cell_text(value: Any, decimal: str) -> str:
+    if _missing(value):
+        return ""
+    if _is_number(value):
+        return format_number(value, decimal)
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return value.isoformat()
+    return str(neutralise(str(value)))
+
+
+def to_csv(frame: pd.DataFrame, *, excel_sv: bool = False) -> bytes:
+    """RFC 4180 CSV in UTF-8. ``excel_sv``: ``;`` between fields, decimal comma and a BOM, as Excel
+    with Swedish settings expects, so å, ä and ö survive a double-click."""
+    sep, decimal = (";", ",") if excel_sv else (",", ".")
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=sep, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow([_cell_text(v, decimal) for v in row])
+    text = buf.getvalue()
+    return ((BOM if excel_sv else "") + text).encode("utf-8")
+
+
+def _xlsx_value(value: Any) -> Any:
+    if _missing(value):
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, str):
+        # Control characters other than tab, CR and LF are not allowed in XLSX cells.
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def _write_rows(ws: Any, rows: Iterable[Sequence[Any]], date_columns: Sequence[int] = ()) -> None:
+    for row in rows:
+        ws.append([_xlsx_value(v) for v in row])
+    for col in date_columns:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+            if isinstance(cell.value, (dt.date, dt.datetime)):
+                cell.number_format = "yyyy-mm-dd"
+
+
+def _fit_columns(ws: Any, cap: int = MAX_WIDTH) -> None:
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            is_date = isinstance(cell.value, (dt.date, dt.datetime))
+            text = cell.value.strftime("%Y-%m-%d") if is_date else str(cell.value)
+            longest = max((len(line) for line in text.splitlines()), default=0)
+            widths[cell.column] = max(widths.get(cell.column, 0), longest)
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(cap, max(8, width + 2))
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def to_xlsx(frame: pd.DataFrame, metadata: Sequence[tuple[str, Any]], indicators: Sequence[Mapping[str, Any]],
+            *, labels: Mapping[str, str] | None = None, column_notes: Mapping[str, str] | None = None,
+            sheet_names: tuple[str, str] = ("Data", "Metadata")) -> bytes:
+    """A workbook with the data sheet (typed cells, frozen header, filter, fitted widths) and a
+    metadata sheet: ``metadata`` as label/value rows, then one row per indicator, then the columns.
+
+    ``indicators`` are dicts with the same keys (shown as a table); ``labels`` translates those keys
+    and the metadata headings; ``column_notes`` describes each data column.
+    """
+    labels = labels or {}
+    wb = Workbook()
+    data = wb.active
+    data.title = sheet_names[0]
+    data.append([neutralise(str(c)) for c in frame.columns])
+    date_cols = [i + 1 for i, c in enumerate(frame.columns) if c.endswith("_at")]
+    rows = ([_to_date(v) if (i + 1) in date_cols else v for i, v in enumerate(row)]
+            for row in frame.itertuples(index=False, name=None))
+    _write_rows(data, rows, date_cols)
+    bold = Font(bold=True)
+    for cell in data[1]:
+        cell.font = bold
+    data.freeze_panes = "A2"
+    if len(frame.columns):
+        data.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(1, len(frame) + 1)}"
+    _fit_columns(data)
+
+    meta = wb.create_sheet(sheet_names[1])
+    for label, value in metadata:
+        meta.append([_xlsx_value(label), _xlsx_value(value)])
+        meta.cell(meta.max_row, 1).font = bold
+    if indicators:
+        meta.append([])
+        keys = list(indicators[0])
+        meta.append([neutralise(labels.get(k, k)) for k in keys])
+        for cell in meta[meta.max_row]:
+            cell.font = bold
+        for ind in indicators:
+            meta.append([_xlsx_value(ind[k]) for k in keys])
+    if column_notes:
+        meta.append([])
+        meta.append([neutralise(labels.get("column", "column")), neutralise(labels.get("meaning", "meaning"))])
+        for cell in meta[meta.max_row]:
+            cell.font = bold
+        for col, note in column_notes.items():
+            meta.append([neutralise(col), neutralise(note)])
+    _fit_columns(meta)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in meta.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and len(cell.value) > MAX_WIDTH:
+                cell.alignment = wrap
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _json_value(value: Any) -> Any:
+    if _missing(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return value.isoformat()
+    return value
+
+
+def to_json(frame: pd.DataFrame, meta: Mapping[str, Any]) -> bytes:
+    """``{**meta, "columns": [...], "count": n, "data": [{column: value}, ...]}`` in UTF-8; missing
+    values are ``null``. JSON is data, not a spreadsheet: texts are left exactly as stored."""
+    cols = list(frame.columns)
+    data = [{c: _json_value(v) for c, v in zip(cols, row, strict=True)}
+            for row in frame.itertuples(index=False, name=None)]
+    body = {**meta, "columns": cols, "count": len(data), "data": data}
+    return json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment; filename="..."`` for an ASCII file name (ours are built from ids and years)."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-+") else "_" for ch in filename)
+    return f'attachment; filename="{safe}"'
