@@ -35,8 +35,11 @@ def data_table(frame: pd.DataFrame, names: dict[str, str], decimals: int, lang: 
 
 def chart_block(*, block_id: str, title: str, figure: object, summary: str, table: html.Table,
                 download: pd.DataFrame, filename: str, source: str, lang: str,
-                extra: list[object] | None = None) -> html.Section:
-    """A chart with its heading, one-sentence summary, source, data table and CSV download."""
+                extra: list[object] | None = None, class_name: str = "") -> html.Section:
+    """A chart with its heading, one-sentence summary, source, data table and CSV download.
+
+    ``extra`` goes below the chart (notes, status); ``class_name`` adds classes to the section.
+    """
     return html.Section(
         [
             html.H3(title, id=f"{block_id}-title", className="h5"),
@@ -47,12 +50,26 @@ def chart_block(*, block_id: str, title: str, figure: object, summary: str, tabl
             *(extra or []),
             html.P([html.Strong(t("chart.source", lang) + ": "), source, ". ", t("chart.gap", lang)],
                    className="small text-body-secondary chart-source"),
-            html.Details([html.Summary(t("chart.table", lang)), html.Div(table, className="table-responsive")],
-                         className="mb-2"),
+            # tabIndex: a table wider than the screen scrolls, and the keyboard must reach that scroll too
+            html.Details([html.Summary(t("chart.table", lang)),
+                          html.Div(table, className="table-responsive", tabIndex="0")],
+                         className="mb-2 chart-table"),
             html.A([html.I(className="bi bi-download me-1", **{"aria-hidden": "true"}), t("chart.download", lang)],
-                   href=csv_href(download), download=filename, className="btn btn-outline-primary btn-sm",
+                   href=csv_href(download), download=filename, className="btn btn-outline-primary btn-sm chart-csv",
                    id=f"{block_id}-csv"),
         ],
-        className="chart-block mb-5",
+        className=f"chart-block mb-5 {class_name}".strip(),
         **{"aria-labelledby": f"{block_id}-title"},
     )
+
+
+def text_table(frame: pd.DataFrame, caption: str) -> html.Table:
+    """A table of display strings: the index as row headers, the columns as column headers."""
+    head = html.Thead(html.Tr([html.Th(frame.index.name or "", scope="col")]
+                              + [html.Th(str(c), scope="col") for c in frame.columns]))
+    body = html.Tbody([
+        html.Tr([html.Th(str(label), scope="row")] + [html.Td(str(v), className="text-end") for v in row])
+        for label, row in zip(frame.index, frame.itertuples(index=False), strict=True)
+    ])
+    return html.Table([html.Caption(caption), head, body],
+                      className="table table-sm table-striped table-hover data-table")
