@@ -17,6 +17,8 @@ class Settings:
     """PORT: port for `python -m dashboard` and the Procfile."""
     debug: bool
     """MLR_DEBUG: Dash debug mode; never on in production."""
+    contact_email: str | None = None
+    """MLR_CONTACT_EMAIL: the secretariat's address for accessibility reports (/om); unset shows a placeholder."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -25,4 +27,17 @@ class Settings:
             host=os.environ.get("MLR_HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT", "8050")),
             debug=os.environ.get("MLR_DEBUG", "0") == "1",
+            contact_email=contact_email(),
         )
+
+
+def contact_email() -> str | None:
+    """MLR_CONTACT_EMAIL if it looks like an e-mail address, else None (the page shows a placeholder).
+
+    Read on every call, so /om shows a changed setting after a restart without a new app object.
+    """
+    value = os.environ.get("MLR_CONTACT_EMAIL", "").strip()
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or any(ch.isspace() or ch in "<>\"'" for ch in value):
+        return None
+    return value

@@ -129,3 +129,8 @@ def health() -> int:
 
 
 # [data] queries for /data, /om and the API
+
+
+def observation_coverage() -> pd.DataFrame:
+    """indicator_id, region_code, period of every sourced observation with a value (no MLR totals)."""
+    return _q("SELECT indicator_id, region_code, period FROM observation WHERE value IS NOT NULL")

@@ -75,7 +75,8 @@ def footer(lang: str, load: dict[str, object] | None) -> list[object]:
         html.Span(f"{t('footer.source', lang)}: SCB, Kolada, Regionfakta m.fl. – "),
         dcc.Link(t("nav.about", lang), href=with_lang("/om", lang)),
         html.Span(f" · {t('footer.updated', lang)} {when} · {load['rows']} {t('footer.observations', lang)}"
-                  f" · load {load['load_id']}"),
+                  f" · load {load['load_id']} · "),
+        dcc.Link(t("a11y.link", lang), href=with_lang("/om", lang) + "#tillganglighet", id="footer-a11y"),
     ]
 
 

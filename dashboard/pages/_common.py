@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.db import DatabaseUnavailable
@@ -22,6 +21,8 @@ def page(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(lang=lang, **kwargs)
         except DatabaseUnavailable:
-            return dbc.Alert([html.H1(t("error.db", lang), className="h4")], color="danger", role="alert")
+            # dbc.Alert takes no `role`; a plain Bootstrap alert carries it.
+            return html.Div([html.H1(t("error.db", lang), className="h4")], className="alert alert-danger",
+                            role="alert")
 
     return layout
