@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import dash
@@ -9,10 +10,11 @@ import flask_bootstrap
 from dash import ClientsideFunction, Input, Output
 from flask import Response, abort, jsonify, send_from_directory
 
-from dashboard import db, queries, security, shell
+from dashboard import api, db, presentation, queries, security, shell
 from dashboard.config import Settings
 from dashboard.i18n import t
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 # Bootstrap 5 and Bootstrap Icons as shipped inside the bootstrap-flask package: served by us, no CDN.
 VENDOR = Path(flask_bootstrap.__file__).parent / "static" / "bootstrap5"
@@ -68,6 +70,8 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
     )
     def update_frame(pathname: str | None, search: str | None) -> tuple[object, object, str]:
         lang = shell.lang_from_search(search)
+        if presentation.is_on(search) and presentation.applies(pathname):  # presentation mode: no chrome
+            return None, None, t("nav.skip", lang)
         try:
             load = queries.latest_load().to_dict("records")
         except db.DatabaseUnavailable:
@@ -81,6 +85,12 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
         Output("main", "data-lang"),
         Input("url", "search"),
     )
+
+
+def _callback_failed(err: Exception) -> None:
+    """Last line of defence for a callback that raised on input nobody foresaw: log it and leave
+    the page as it is (no update) instead of answering 500. Callbacks validate their inputs first."""
+    log.warning("callback %s failed on its input: %r", dash.callback_context.triggered_id, err)
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -98,10 +108,12 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        on_error=_callback_failed,
     )
     app.index_string = INDEX
     app.layout = shell.layout
     _register_routes(app)
+    api.register(app.server)
     _register_shell_callbacks(app)
     security.install(app.server)
     return app
