@@ -48,6 +48,7 @@ class Database:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int] | None = None
         self._pid: int | None = None
+        self._memo: dict[str, pd.DataFrame] = {}
 
     def _file_identity(self) -> tuple[int, int]:
         try:
@@ -70,7 +71,18 @@ class Database:
                 # The old connection is left to the garbage collector: cursors of requests
                 # still running on it keep it (and the old file) alive until they finish.
                 self._con, self._identity, self._pid = con, identity, os.getpid()
+                self._memo = {}
             return self._con
+
+    def query_once(self, sql: str) -> pd.DataFrame:
+        """A parameterless query whose answer cannot change while the file stays the same (the
+        catalogue), run once per database file and served as a copy afterwards."""
+        self.connection()  # reopens, and forgets the memo, if the file was replaced
+        frame = self._memo.get(sql)
+        if frame is None:
+            frame = self.query(sql)
+            self._memo[sql] = frame
+        return frame.copy()
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one parameterised query on its own cursor (cursors are per thread-safe use)."""

@@ -11,6 +11,11 @@ import pandas as pd
 from dashboard import db
 
 
+def _catalogue(sql: str) -> pd.DataFrame:
+    """Catalogue queries: answered once per database file (see db.Database.query_once)."""
+    return db.get().query_once(sql)
+
+
 def _q(sql: str, **params: object) -> pd.DataFrame:
     return db.get().query(sql, params)
 
@@ -18,7 +23,7 @@ def _q(sql: str, **params: object) -> pd.DataFrame:
 def indicators() -> pd.DataFrame:
     """id, name_sv, name_en, unit, unit_en, decimals, definition, definition_en, source, source_table,
     higher_is_better, per_capita, aggregation, focus_area_id, first, last, n_values, retrieved_at."""
-    return _q(
+    return _catalogue(
         """
         SELECT i.*, c.first, c.last, c.n_values, c.n_regions, c.retrieved_at
         FROM indicator i
@@ -35,17 +40,17 @@ def indicators() -> pd.DataFrame:
 
 def regions() -> pd.DataFrame:
     """code, name_sv, name_en, kind (municipality|cooperation|county|country), sort_order."""
-    return _q("SELECT code, name_sv, name_en, kind, sort_order FROM region ORDER BY sort_order, name_sv")
+    return _catalogue("SELECT code, name_sv, name_en, kind, sort_order FROM region ORDER BY sort_order, name_sv")
 
 
 def memberships() -> pd.DataFrame:
     """group_code, region_code, valid_from, valid_to."""
-    return _q("SELECT group_code, region_code, valid_from, valid_to FROM region_member ORDER BY group_code, region_code")
+    return _catalogue("SELECT group_code, region_code, valid_from, valid_to FROM region_member ORDER BY group_code, region_code")
 
 
 def focus_areas() -> pd.DataFrame:
     """One row per focus area of every plan, current plan first, in the plan's order."""
-    frame = _q(
+    frame = _catalogue(
         """
         SELECT f.*, p.name_sv AS plan_name_sv, p.name_en AS plan_name_en, p.is_current
         FROM focus_area f JOIN plan p ON p.id = f.plan_id
@@ -58,7 +63,7 @@ def focus_areas() -> pd.DataFrame:
 
 def focus_area_indicators() -> pd.DataFrame:
     """focus_area_id, indicator_id, headline, sort_order."""
-    return _q("SELECT * FROM focus_area_indicator ORDER BY focus_area_id, sort_order")
+    return _catalogue("SELECT * FROM focus_area_indicator ORDER BY focus_area_id, sort_order")
 
 
 def series(indicator_ids: list[str], region_codes: list[str], first: int, last: int) -> pd.DataFrame:
@@ -92,7 +97,7 @@ def revised_keys(indicator_ids: list[str]) -> pd.DataFrame:
 
 def activities() -> pd.DataFrame:
     """Activities with the indicators they are marked on (indicator_ids as a list)."""
-    return _q(
+    return _catalogue(
         """
         SELECT a.*, list(ai.indicator_id ORDER BY ai.indicator_id) FILTER (WHERE ai.indicator_id IS NOT NULL)
                AS indicator_ids
@@ -104,12 +109,12 @@ def activities() -> pd.DataFrame:
 
 def follow_up() -> pd.DataFrame:
     """focus_area_id, year, result_sv, result_en, source."""
-    return _q("SELECT * FROM follow_up ORDER BY focus_area_id, year")
+    return _catalogue("SELECT * FROM follow_up ORDER BY focus_area_id, year")
 
 
 def targets() -> pd.DataFrame:
     """The target table as loaded from data/catalog/targets.yaml."""
-    return _q("SELECT * FROM target ORDER BY focus_area_id, indicator_id, scope")
+    return _catalogue("SELECT * FROM target ORDER BY focus_area_id, indicator_id, scope")
 
 
 def latest_load() -> pd.DataFrame:
