@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import urllib.parse
 
 import pandas as pd
@@ -18,22 +19,33 @@ def csv_href(frame: pd.DataFrame) -> str:
     return "data:text/csv;charset=utf-8," + urllib.parse.quote("\ufeff" + frame.to_csv(index=False))
 
 
-def data_table(frame: pd.DataFrame, names: dict[str, str], decimals: int, lang: str, caption: str) -> html.Table:
+def _html_table(caption: str, header: list[str], rows: list[tuple[str, list[str]]]) -> dcc.Markdown:
+    """An accessible HTML table (caption, column and row headers) as ONE component.
+
+    A table of a few hundred cells as Dash components costs more to build and serialise than the
+    whole chart; as one escaped HTML string it costs almost nothing. Every text is escaped, and the
+    markup holds no script, so allowing HTML here lets nothing in.
+    """
+    esc = html_lib.escape
+    parts = [f'<table class="table table-sm table-striped table-hover data-table"><caption>{esc(caption)}</caption>',
+             "<thead><tr>" + "".join(f'<th scope="col">{esc(h)}</th>' for h in header) + "</tr></thead><tbody>"]
+    for label, cells in rows:
+        parts.append(f'<tr><th scope="row">{esc(label)}</th>'
+                     + "".join(f'<td class="text-end">{esc(c)}</td>' for c in cells) + "</tr>")
+    parts.append("</tbody></table>")
+    return dcc.Markdown("".join(parts), dangerously_allow_html=True, className="html-table")
+
+
+def data_table(frame: pd.DataFrame, names: dict[str, str], decimals: int, lang: str, caption: str) -> dcc.Markdown:
     """Years down, regions across: the chart's numbers as an accessible table."""
     wide = frame.pivot_table(index="period", columns="region_code", values="value", aggfunc="first", dropna=False)
     cols = [c for c in names if c in wide.columns]
-    head = html.Thead(html.Tr([html.Th(t("table.period", lang), scope="col")]
-                              + [html.Th(names[c], scope="col") for c in cols]))
-    body = html.Tbody([
-        html.Tr([html.Th(str(int(year)), scope="row")]
-                + [html.Td(fmt_number(row.get(c), decimals, lang), className="text-end") for c in cols])
-        for year, row in wide.iterrows()
-    ])
-    return html.Table([html.Caption(caption), head, body],
-                      className="table table-sm table-striped table-hover data-table")
+    header = [t("table.period", lang)] + [names[c] for c in cols]
+    rows = [(str(int(year)), [fmt_number(row.get(c), decimals, lang) for c in cols]) for year, row in wide.iterrows()]
+    return _html_table(caption, header, rows)
 
 
-def chart_block(*, block_id: str, title: str, figure: object, summary: str, table: html.Table,
+def chart_block(*, block_id: str, title: str, figure: object, summary: str, table: object,
                 download: pd.DataFrame, filename: str, source: str, lang: str,
                 extra: list[object] | None = None, class_name: str = "") -> html.Section:
     """A chart with its heading, one-sentence summary, source, data table and CSV download.
@@ -63,13 +75,9 @@ def chart_block(*, block_id: str, title: str, figure: object, summary: str, tabl
     )
 
 
-def text_table(frame: pd.DataFrame, caption: str) -> html.Table:
+def text_table(frame: pd.DataFrame, caption: str) -> dcc.Markdown:
     """A table of display strings: the index as row headers, the columns as column headers."""
-    head = html.Thead(html.Tr([html.Th(frame.index.name or "", scope="col")]
-                              + [html.Th(str(c), scope="col") for c in frame.columns]))
-    body = html.Tbody([
-        html.Tr([html.Th(str(label), scope="row")] + [html.Td(str(v), className="text-end") for v in row])
-        for label, row in zip(frame.index, frame.itertuples(index=False), strict=True)
-    ])
-    return html.Table([html.Caption(caption), head, body],
-                      className="table table-sm table-striped table-hover data-table")
+    header = [frame.index.name or ""] + [str(c) for c in frame.columns]
+    rows = [(str(label), [str(v) for v in row]) for label, row in zip(frame.index, frame.itertuples(index=False),
+                                                                       strict=True)]
+    return _html_table(caption, header, rows)
