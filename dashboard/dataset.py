@@ -43,6 +43,11 @@ class Catalogue:
 
 
 def catalogue() -> Catalogue:
+    """The catalogue as the API and /data use it, built once per database file."""
+    return queries.cached("dataset.catalogue", _build_catalogue)
+
+
+def _build_catalogue() -> Catalogue:
     inds = queries.indicators()
     regions = queries.regions()
     links = queries.focus_area_indicators()

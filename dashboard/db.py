@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
 CATALOG = "mlr"
+T = TypeVar("T")
 
 
 def _open_locked(path: Path) -> duckdb.DuckDBPyConnection:
@@ -49,6 +51,7 @@ class Database:
         self._identity: tuple[int, int] | None = None
         self._pid: int | None = None
         self._memo: dict[str, pd.DataFrame] = {}
+        self._derived: dict[str, object] = {}
 
     def _file_identity(self) -> tuple[int, int]:
         try:
@@ -71,7 +74,7 @@ class Database:
                 # The old connection is left to the garbage collector: cursors of requests
                 # still running on it keep it (and the old file) alive until they finish.
                 self._con, self._identity, self._pid = con, identity, os.getpid()
-                self._memo = {}
+                self._memo, self._derived = {}, {}
             return self._con
 
     def query_once(self, sql: str) -> pd.DataFrame:
@@ -83,6 +86,13 @@ class Database:
             frame = self.query(sql)
             self._memo[sql] = frame
         return frame.copy()
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """An object derived from catalogue queries, built once per database file. Treat as read-only."""
+        self.connection()
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[no-any-return]
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run one parameterised query on its own cursor (cursors are per thread-safe use)."""

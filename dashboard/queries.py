@@ -16,6 +16,11 @@ def _catalogue(sql: str) -> pd.DataFrame:
     return db.get().query_once(sql)
 
 
+def cached(key: str, build):  # noqa: ANN001, ANN201 - any object derived from catalogue queries
+    """``build()`` once per database file (derived catalogue objects; treat them as read-only)."""
+    return db.get().cached(key, build)
+
+
 def _q(sql: str, **params: object) -> pd.DataFrame:
     return db.get().query(sql, params)
 
