@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import base64
 import html as html_lib
-import urllib.parse
 
 import pandas as pd
 from dash import dcc, html
@@ -15,8 +15,10 @@ GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
 
 
 def csv_href(frame: pd.DataFrame) -> str:
-    """A data: URI with the frame as UTF-8 CSV (with BOM, so Excel reads å, ä, ö)."""
-    return "data:text/csv;charset=utf-8," + urllib.parse.quote("\ufeff" + frame.to_csv(index=False))
+    """A data: URI with the frame as UTF-8 CSV (with BOM, so Excel reads å, ä, ö); base64 is both
+    shorter and much faster to make than percent-encoding."""
+    payload = ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
+    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(payload).decode("ascii")
 
 
 def _html_table(caption: str, header: list[str], rows: list[tuple[str, list[str]]]) -> dcc.Markdown:

@@ -3,6 +3,7 @@ back restores, a malformed URL shows its notice, and the CSV link carries the pl
 
 from __future__ import annotations
 
+import base64
 import io
 import urllib.parse
 
@@ -71,8 +72,8 @@ def test_crafted_urls_draw_per1000_and_index_from_the_database(browser, built_db
     assert traces[-1]["code"] == "1281"  # the emphasised municipality is drawn on top
 
     href = browser.find_element("#cmp-csv").get_attribute("href")
-    assert href.startswith("data:text/csv;charset=utf-8,")
-    csv = pd.read_csv(io.StringIO(urllib.parse.unquote(href.split(",", 1)[1]).lstrip("\ufeff")),
+    assert href.startswith("data:text/csv;charset=utf-8;base64,")
+    csv = pd.read_csv(io.StringIO(base64.b64decode(href.split(",", 1)[1]).decode("utf-8").lstrip("\ufeff")),
                       dtype={"region_code": str})
     assert {(r.region_code, r.period): r.value for r in csv.itertuples()} == pytest.approx(got, rel=1e-12)
     assert set(csv["measure"]) == {"per1000"} and set(csv["unit"]) == {"lägenheter per 1 000 invånare"}
