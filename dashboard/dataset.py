@@ -333,17 +333,25 @@ def coverage(cells: pd.DataFrame, memberships: pd.DataFrame, indicator_ids: list
 # --- the /data grid ------------------------------------------------------------------------------
 
 
-def grid_rows(frame: pd.DataFrame, cat: Catalogue, lang: str) -> list[dict]:
+def grid_rows(frame: pd.DataFrame, cat: Catalogue, lang: str,
+              revised: dict[tuple[str, str, int], float | None] | None = None) -> list[dict]:
     """The export rows as grid records: numbers stay numbers (for sorting) with a formatted text beside
-    them, statuses in words, and the source's note as the source cell's tooltip."""
+    them, statuses in words (with "reviderad, tidigare …" where a later load changed the value),
+    and the source's note as the source cell's tooltip."""
     from dashboard.i18n import SV, fmt_number, t
 
+    revised = revised or {}
     decimals = cat.indicators["decimals"].to_dict()
     out = []
     for r in frame.to_dict("records"):
         value = None if pd.isna(r["value"]) else float(r["value"])
         places = decimals.get(r["indicator_id"], 0) if r["measure"] == "abs" else 1
         source = r["source"] or ""
+        status = t(f"status.{r['status']}", lang) if f"status.{r['status']}" in SV else (r["status"] or "")
+        key = (r["indicator_id"], r["region_code"], int(r["period"]))
+        if r["measure"] == "abs" and key in revised:
+            before = revised[key]
+            status += " · " + t("status.revised_from", lang, value=fmt_number(before, int(places), lang))
         out.append({
             "indicator": r["indicator_name"],
             "region": r["region_name"],
@@ -351,7 +359,7 @@ def grid_rows(frame: pd.DataFrame, cat: Catalogue, lang: str) -> list[dict]:
             "value": value,
             "value_text": fmt_number(value, int(places), lang),
             "unit": r["unit"],
-            "status": t(f"status.{r['status']}", lang) if f"status.{r['status']}" in SV else (r["status"] or ""),
+            "status": status,
             "source": source,
             "source_tip": f"{source}. {r['note']}" if r["note"] else source,
             "retrieved": r["retrieved_at"] or "",

@@ -8,9 +8,10 @@ import urllib.parse
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
-from dashboard import dataset
+from dashboard import dataset, queries
 from dashboard.db import DatabaseUnavailable
 from dashboard.i18n import fmt_number, lang_of, name_col, t
 from dashboard.openapi import PREFIX
@@ -107,7 +108,10 @@ def _result(args: dict[str, str], lang: str, cat: dataset.Catalogue
         params = ", ".join(sorted({p for p, _ in sel.notices}))
         notices.append(dbc.Alert(t("data.notice", lang, params=params), color="warning", className="mb-2"))
     query = sel.query()
-    return sel, dataset.grid_rows(frame, cat, lang), _count_text(frame, lang), notices, _links(query), \
+    previous = queries.revised_keys(sel.state.indicators)
+    revised = {(r.indicator_id, r.region_code, int(r.period)): (None if pd.isna(r.previous_value) else r.previous_value)
+               for r in previous.itertuples()}
+    return sel, dataset.grid_rows(frame, cat, lang, revised), _count_text(frame, lang), notices, _links(query), \
         urllib.parse.urlencode(query, safe=",")
 
 
