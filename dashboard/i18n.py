@@ -7,7 +7,6 @@ and a test checks that both catalogues have the same keys.
 from __future__ import annotations
 
 import math
-
 from functools import cache
 
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol

@@ -88,7 +88,7 @@ def gaps(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     rows = []
     for ind, frame in observations.groupby("indicator_id"):
         years = range(int(frame["period"].min()), int(frame["period"].max()) + 1)
-        have = set(zip(frame.loc[frame["value"].notna(), "region_code"], frame.loc[frame["value"].notna(), "period"]))
+        have = set(zip(frame.loc[frame["value"].notna(), "region_code"], frame.loc[frame["value"].notna(), "period"], strict=True))
         missing = sum(1 for c in members for y in years if (c, y) not in have)
         rows.append({"indicator_id": ind, "member_years": len(members) * len(years), "without_value": missing})
     return pd.DataFrame(rows)

@@ -6,6 +6,32 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             var lang = params.get("lang") === "en" ? "en" : "sv";
             document.documentElement.lang = lang;
             return lang;
+        },
+        // /jamfor and /data rewrite their own address (dcc.Location refresh=False) when a control
+        // changes; keep the header's language link pointing at the view on screen, not at the
+        // address the page was opened with.
+        syncLangSwitch: function (search) {
+            var link = document.getElementById("lang-switch");
+            if (link) {
+                var params = new URLSearchParams(search || "");
+                if (params.get("lang") === "en") {
+                    params.delete("lang");
+                } else {
+                    params.set("lang", "en");
+                }
+                var query = params.toString().replace(/%2C/g, ",");
+                link.setAttribute("href", window.location.pathname + (query ? "?" + query : ""));
+            }
+            return window.dash_clientside.no_update;
+        },
+        // /om: scroll to the section named in the address once the page has rendered it.
+        scrollToHash: function () {
+            var id = decodeURIComponent((window.location.hash || "").slice(1));
+            var target = id && document.getElementById(id);
+            if (target) {
+                setTimeout(function () { target.scrollIntoView(); }, 50);
+            }
+            return window.dash_clientside.no_update;
         }
     }
 });

@@ -217,7 +217,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
 # Opened as /om#tillganglighet (the footer link), the section exists only after the page has
 # rendered: scroll to it then (assets/data.js).
 dash.clientside_callback(
-    ClientsideFunction(namespace="mlr_data", function_name="scrollToHash"),
+    ClientsideFunction(namespace="mlr", function_name="scrollToHash"),
     Output("about-hash-done", "data"),
     Input("about-hash", "data"),
 )

@@ -321,7 +321,7 @@ def update_quick_pick(_all: object, _resp: object, _one: object, indicator: obje
 # The header's language link is rendered from the address the page was opened with; keep it
 # pointing at the current view after the page has rewritten the address itself.
 dash.clientside_callback(
-    ClientsideFunction(namespace="mlr_compare", function_name="syncLangSwitch"),
+    ClientsideFunction(namespace="mlr", function_name="syncLangSwitch"),
     Output("cmp-sync", "data"),
     Input("cmp-url", "search"),
 )

@@ -289,7 +289,7 @@ def update_table(focus, indicators, regions, first, last, lang):
 # The header's language link is rendered from the address the page was opened with; keep it
 # pointing at the current selection after the page has rewritten the address (assets/data.js).
 dash.clientside_callback(
-    ClientsideFunction(namespace="mlr_data", function_name="syncLangSwitch"),
+    ClientsideFunction(namespace="mlr", function_name="syncLangSwitch"),
     Output("data-sync", "data"),
     Input("data-location", "search"),
 )

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from etl.observations import COLUMNS as OBSERVATION_COLUMNS
 from etl.sources.http import HttpClient, HttpSettings, RateLimiter, SourceError, make_client
 from etl.sources.kolada import KoladaClient
 from etl.sources.scb import V1_CALLS, V1_WINDOW, V2_CALLS, V2_WINDOW, ScbClient, read_v2_config
@@ -39,17 +40,8 @@ __all__ = [
     "load_source_specs",
 ]
 
-COLUMNS = [
-    "indicator_id",
-    "region_code",
-    "period",
-    "value",
-    "status",
-    "source",
-    "source_url",
-    "retrieved_at",
-    "note",
-]
+# The observation layout of every data file; a fetch returns exactly these columns.
+COLUMNS = OBSERVATION_COLUMNS
 
 DEFAULT_BASE_URLS = {
     "scb_v2": "https://statistikdatabasen.scb.se/api/v2",
