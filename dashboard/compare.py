@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from dashboard import db, measures, model, params, queries
-from dashboard.figures import BENCHMARK_STYLE, FONT, PALETTE, SYMBOLS, separators
+from dashboard.figures import BENCHMARK_STYLE, FONT, PALETTE, SYMBOLS, TEMPLATE_JSON, separators
 from dashboard.i18n import SV, fmt_number, lang_of, name_col, t
 
 BENCHMARKS = ("MLR", "12", "00")
@@ -494,7 +493,7 @@ def ranking_year(data: pd.DataFrame, names: Mapping[str, str], last: int) -> int
 # Built as plain dicts and wrapped once in go.Figure(_validate=False): plotly's per-property
 # validation costs more than everything else on this page (tests validate each figure once).
 
-TEMPLATE = pio.templates["plotly_white"].to_plotly_json()  # plotly.js applies a template object as is
+TEMPLATE = TEMPLATE_JSON  # plotly.js applies a template object as is
 AXIS = {"exponentformat": "none", "separatethousands": True}  # "64 000", never "64k"
 
 
