@@ -43,7 +43,9 @@ def data_table(frame: pd.DataFrame, names: dict[str, str], decimals: int, lang: 
     wide = frame.pivot_table(index="period", columns="region_code", values="value", aggfunc="first", dropna=False)
     cols = [c for c in names if c in wide.columns]
     header = [t("table.period", lang)] + [names[c] for c in cols]
-    rows = [(str(int(year)), [fmt_number(row.get(c), decimals, lang) for c in cols]) for year, row in wide.iterrows()]
+    values = wide[cols].to_numpy(dtype=float).tolist()  # plain floats: no pandas lookup per cell
+    rows = [(str(int(year)), [fmt_number(v, decimals, lang) for v in row]) for year, row in zip(wide.index, values,
+                                                                                                strict=True)]
     return _html_table(caption, header, rows)
 
 
