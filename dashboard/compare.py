@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 import urllib.parse
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import db, measures, model, params, queries
+from dashboard import measures, model, params, queries
 from dashboard.figures import BENCHMARK_STYLE, FONT, PALETTE, SYMBOLS, TEMPLATE_JSON, separators
 from dashboard.i18n import SV, fmt_number, lang_of, name_col, t
 
@@ -93,23 +92,10 @@ def build_catalog(indicators: pd.DataFrame, regions: pd.DataFrame, memberships: 
     )
 
 
-_CATALOG: dict[tuple[str, int, int], Catalog] = {}
-
-
 def catalog() -> Catalog:
     """The catalogue of the current database file, read once per published file."""
-    path = db.get().path
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise db.DatabaseUnavailable(f"database {path} not found") from None
-    key = (str(path), st.st_ino, st.st_mtime_ns)
-    found = _CATALOG.get(key)
-    if found is None:
-        found = build_catalog(queries.indicators(), queries.regions(), queries.memberships(), queries.focus_areas())
-        _CATALOG.clear()
-        _CATALOG[key] = found
-    return found
+    return queries.cached("compare.catalog", lambda: build_catalog(
+        queries.indicators(), queries.regions(), queries.memberships(), queries.focus_areas()))
 
 
 # ---------------------------------------------------------------- view state (the URL contract)
