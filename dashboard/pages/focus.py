@@ -45,9 +45,12 @@ def layout(lang: str, focus_id: str | None = None, **query: str) -> html.Div:
                                board.pick_target(targets, i, focus_id), names_sv) for i in ids}
     shown = head_ids if on_stage else ids
     closed = fa["status"] == "closed"
-    charts = [board_view.chart(heads[i], inds.loc[i].to_dict(), frame[frame["indicator_id"] == i], names,
-                               responsible, board.activities_for(acts, i), lang, large=on_stage,
-                               headline_chart=i in head_ids, show_status=not closed)
+    # A chart depends only on the database file, the language and the mode: built once per published
+    # file (keys come from validated values only, so the cache cannot grow from the query string).
+    charts = [queries.cached(f"focus.chart:{focus_id}:{i}:{lang}:{on_stage}", lambda i=i: board_view.chart(
+                  heads[i], inds.loc[i].to_dict(), frame[frame["indicator_id"] == i], names, responsible,
+                  board.activities_for(acts, i), lang, large=on_stage, headline_chart=i in head_ids,
+                  show_status=not closed))
               for i in shown]
     latest = results.head(1).to_dict("records")
     title = html.H1([fa[f"name_{sfx}"], " ",

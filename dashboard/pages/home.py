@@ -39,8 +39,9 @@ def layout(lang: str, **query: str) -> html.Div:
     def print_charts(fa: dict, hs: list[board.Headline]) -> html.Div | None:
         if on_stage:
             return None
-        return board_view.print_charts(hs, frame, names, list(fa["responsible"]),
-                                       acts[acts["focus_area_id"] == fa["id"]], lang)
+        # Print-only charts depend on the database file and the language alone: built once per file.
+        return queries.cached(f"home.print:{fa['id']}:{lang}", lambda: board_view.print_charts(
+            hs, frame, names, list(fa["responsible"]), acts[acts["focus_area_id"] == fa["id"]], lang))
 
     focus_ids = list(active["id"])
     titles = {f"/fokus/{fa['id']}": fa[name_col(lang)] for fa in active.to_dict("records")}
