@@ -1,16 +1,19 @@
 """MLR totals from the members' own figures, with the membership that applied each year.
 
 ``sum``: the members' values added up. ``population_weighted``: each member's value weighted
-by its population the same year (an approximation where the indicator's own denominator is a
-narrower age group; the method text says so). A year with any member's value missing gets no
-total (NULL, status ``incomplete``) rather than a partial sum that would look like a drop.
+by its ``weight_indicator`` (population unless the indicator names a closer denominator) of the
+same year, or of the year before with ``weight_lag: 1``. Where the weight is the rate's own
+denominator (``weight_exact``: per 1 000 inhabitants weighted by inhabitants) this is exactly the
+summed counts over the summed denominator; otherwise it is an approximation and the method text
+of every value says so. A year with any member's value (or weight) missing gets no total (NULL,
+status ``incomplete``) rather than a partial sum that would look like a drop.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from etl.catalog import Catalog, RegionGroup
+from etl.catalog import Catalog, Indicator, RegionGroup
 
 AGG_COLUMNS = [
     "indicator_id",
@@ -30,25 +33,29 @@ def members_in(group: RegionGroup, year: int) -> list[str]:
     return sorted(m.code for m in group.members if m.covers(year))
 
 
-def _method(aggregation: str, n: int, group: RegionGroup) -> str:
-    if aggregation == "sum":
+def _method(ind: Indicator, n: int, group: RegionGroup, weight_name: str) -> str:
+    if ind.aggregation == "sum":
         return f"Summa av {n} medlemskommuners värden ({group.name_sv})"
-    return f"Befolkningsviktat medel av {n} medlemskommuners värden ({group.name_sv}); approximation"
+    year = " året före" if ind.weight_lag else ""
+    if ind.weight_exact:
+        return (f"Beräknat från summerade tal för {n} medlemskommuner ({group.name_sv}): värde × {weight_name}{year}, "
+                f"summerat och delat med summerad {weight_name}{year}")
+    return f"Medel av {n} medlemskommuners värden vägt med {weight_name}{year} ({group.name_sv}); approximation"
 
 
 def group_totals(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """One row per cooperation group, aggregable indicator and year that any member reports."""
     obs = observations.set_index(["indicator_id", "region_code", "period"])["value"]
-    population = observations[observations["indicator_id"] == "population"]
-    pop = population.set_index(["region_code", "period"])["value"]
+    names = {i.id: i.name_sv.lower() for i in catalog.indicators.indicators}
     out: list[dict[str, object]] = []
     for group in (g for g in catalog.regions.groups if g.kind == "cooperation"):
+        codes = [m.code for m in group.members]
         for ind in catalog.indicators.indicators:
             if ind.aggregation == "none":
                 continue
-            rows = observations[observations["indicator_id"] == ind.id]
-            years = sorted(int(y) for y in rows.loc[rows["region_code"].isin([m.code for m in group.members]), "period"].unique())
-            for year in years:
+            rows = observations[(observations["indicator_id"] == ind.id) & observations["region_code"].isin(codes)]
+            weight_name = "folkmängd" if ind.weight_indicator == "population" else names[ind.weight_indicator]
+            for year in sorted(int(y) for y in rows["period"].unique()):
                 members = members_in(group, year)
                 values = {c: obs.get((ind.id, c, year)) for c in members}
                 present = [c for c, v in values.items() if v is not None and pd.notna(v)]
@@ -58,10 +65,12 @@ def group_totals(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                 if ind.aggregation == "sum" and not missing:
                     value = float(sum(values[c] for c in members))  # type: ignore[misc]
                 elif ind.aggregation == "population_weighted" and not missing:
-                    weights = {c: pop.get((c, year)) for c in members}
-                    no_pop = [c for c, w in weights.items() if w is None or pd.isna(w)]
-                    if no_pop:
-                        missing, note = no_pop, "befolkning saknas för viktningen"
+                    weights = {c: obs.get((ind.weight_indicator, c, year - ind.weight_lag)) for c in members}
+                    no_weight = [c for c, w in weights.items() if w is None or pd.isna(w)]
+                    if no_weight:
+                        missing, note = no_weight, f"{weight_name} saknas för viktningen"
+                    elif sum(weights.values()) <= 0:  # type: ignore[arg-type]
+                        missing, note = members, f"{weight_name} är noll för alla medlemmar"
                     else:
                         total = sum(weights.values())  # type: ignore[arg-type]
                         value = sum(values[c] * weights[c] for c in members) / total  # type: ignore[operator]
@@ -76,7 +85,7 @@ def group_totals(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                         "status": "derived" if value is not None else "incomplete",
                         "members_expected": len(members),
                         "members_present": len(present),
-                        "method": _method(ind.aggregation, len(members), group),
+                        "method": _method(ind, len(members), group, weight_name),
                         "note": note,
                     }
                 )

@@ -26,6 +26,11 @@ class Municipality(Strict):
     code: MunicipalityCode = Field(pattern=r"^\d{4}$")
     name: str = Field(min_length=1)
 
+    @property
+    def county(self) -> str:
+        """The county (län) code: the first two digits of an SCB kommun code."""
+        return self.code[:2]
+
 
 class Membership(Strict):
     code: MunicipalityCode = Field(pattern=r"^\d{4}$")
@@ -119,6 +124,20 @@ class Indicator(Strict):
     focus_area: str | None = None
     allow_negative: bool = False
     """Counts, rates and shares cannot be negative; a net flow could."""
+    weight_indicator: str = "population"
+    """population_weighted: the indicator whose values weight each member (its closest denominator)."""
+    weight_lag: int = Field(default=0, ge=0, le=1)
+    """population_weighted: 1 = weight by the weight indicator's value of the year before (T-1)."""
+    weight_exact: bool = False
+    """population_weighted: true where the weight is the rate's own denominator (e.g. per 1 000
+    inhabitants weighted by inhabitants), so the MLR value equals the summed counts over the summed
+    denominator; false = an approximation, and every MLR value says so."""
+    break_with: str | None = None
+    """The indicator on the other side of a series break (e.g. RAMS -> BAS): charted beside this one,
+    never spliced; values in years both series have are marked ``break``."""
+    substitute_for: str | None = None
+    """The plan's own indicator this one stands in for while that has no data; values are marked
+    ``substitute`` and the name says what is counted."""
 
 
 class IndicatorFile(Strict):
@@ -133,7 +152,8 @@ class Target(Strict):
     direction: Literal["increase", "decrease"]
     baseline_period: int
     baseline_value: float | None = None
-    target_period: int
+    target_period: int | None = None
+    """None: a long-term direction (the plan's target pictures), assessed to the latest year with data."""
     target_value: float | None = None
     tolerance_pct: float = Field(default=2.0, ge=0)
     basis_sv: str
@@ -143,7 +163,10 @@ class Target(Strict):
 
     @model_validator(mode="after")
     def _periods_in_order(self) -> Target:
-        if self.target_period <= self.baseline_period:
+        if self.target_period is None:
+            if self.target_value is not None:
+                raise ValueError("a quantified target (target_value) needs target_period")
+        elif self.target_period <= self.baseline_period:
             raise ValueError("target_period must be after baseline_period")
         return self
 
@@ -205,6 +228,11 @@ class Catalog(Strict):
         codes = {m.code for m in self.regions.municipalities}
         codes |= {g.code for g in self.regions.groups if g.kind != "cooperation"}
         return codes
+
+    @property
+    def mlr_member_codes(self) -> set[str]:
+        """Every municipality that was ever a member of a cooperation group (MLR)."""
+        return {m.code for g in self.regions.groups if g.kind == "cooperation" for m in g.members}
 
     def indicator(self, indicator_id: str) -> Indicator:
         return next(i for i in self.indicators.indicators if i.id == indicator_id)
@@ -302,6 +330,11 @@ def _cross_check(cat: Catalog, folder: Path) -> list[Problem]:
     for i, ind in enumerate(cat.indicators.indicators):
         if ind.focus_area is not None and ind.focus_area not in focus:
             bad("indicators", f"indicators[{i}].focus_area", f"unknown focus area {ind.focus_area!r}")
+    for i, ind in enumerate(cat.indicators.indicators):
+        for key in ("weight_indicator", "break_with", "substitute_for"):
+            ref = getattr(ind, key)
+            if ref is not None and ref not in indicators:
+                bad("indicators", f"indicators[{i}].{key}", f"unknown indicator {ref!r}")
     seen: set[str] = set()
     for i, ind in enumerate(cat.indicators.indicators):
         if ind.id in seen:

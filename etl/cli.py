@@ -37,6 +37,10 @@ def _summary(inputs: pipeline.Inputs) -> None:
     cov = pipeline.coverage(inputs.observations).merge(pipeline.gaps(inputs.observations, inputs.catalog))
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(cov.to_string(index=False))
+        check = pipeline.crosscheck_summary(inputs.crosscheck)
+        if not check.empty:
+            click.echo("Cross-check (cells two sources have; the first source wins, see sources.yaml fill_only):")
+            click.echo(check.to_string(index=False))
 
 
 data_option = click.option(
@@ -94,7 +98,7 @@ def publish(data_dir: Path, db_path: Path | None, source: str,
         click.echo(f"Wrote {path}")
     _summary(inputs)
     if inputs.superseded:
-        click.echo(f"{inputs.superseded} seed rows superseded by fetched or imported figures.")
+        click.echo(f"{inputs.superseded} rows superseded by a later layer or another source (see data/README.md).")
     seconds = (result.finished - result.started).total_seconds()
     click.echo(
         f"Published {result.db_path} (load {result.load_id}): {result.rows} observations, "
@@ -163,11 +167,13 @@ def _as_csv(frame: pd.DataFrame) -> bytes:
 @click.option("--indicator", "indicators", multiple=True, help="Only this indicator id (repeatable).")
 @click.option("--base-url", "base_urls", multiple=True,
               help="API address to use instead of the official one: URL, or KEY=URL with KEY scb_v2, scb_v1 or kolada.")
+@click.option("--regions", "scope", type=click.Choice(["members", "all"]), default="members", show_default=True,
+              help="members: MLR's members, Skåne and Sweden; all: every municipality and county of Sweden.")
 @click.option("--dry-run", is_flag=True, help="Fetch and show what would change; write nothing.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for cron logs).")
 @data_option
 @db_option
-def fetch(source: str, indicators: tuple[str, ...], base_urls: tuple[str, ...], dry_run: bool,
+def fetch(source: str, indicators: tuple[str, ...], base_urls: tuple[str, ...], scope: str, dry_run: bool,
           no_progress: bool, data_dir: Path, db_path: Path | None) -> None:
     """Refresh indicators from SCB and/or Kolada, then publish a new database atomically.
 
@@ -187,15 +193,18 @@ def fetch(source: str, indicators: tuple[str, ...], base_urls: tuple[str, ...], 
     except ValueError as exc:
         _fail(f"Rejected: {exc}")
     try:
-        frame = fetch_sources(specs, base_urls=_base_urls(base_urls, sources), regions=sorted(catalog.region_codes),
+        regions = catalog.region_codes if scope == "all" else catalog.mlr_member_codes | {"12", "00"}
+        frame = fetch_sources(specs, base_urls=_base_urls(base_urls, sources), regions=sorted(regions),
                               indicators=list(indicators) or None, progress=not no_progress, sources=sources)
     except (SourceError, ValueError) as exc:
         _fail(f"Fetch failed; nothing was published.\n  {exc}")
     frame = frame[frame["region_code"].isin(catalog.region_codes)]
-    owner = {spec.indicator: spec.source for spec in specs.values() if spec.enabled}
+    # Each row's source label names its mapping, and so the API it came from (one indicator may have
+    # mappings in both, e.g. population: SCB, with Kolada's N01951 filling the other cells).
+    owner = {spec.label: spec.source for spec in specs.values() if spec.enabled}
     pending: dict[Path, bytes] = {}
     for src in sources:
-        rows = frame[frame["indicator_id"].map(owner) == src]
+        rows = frame[frame["source"].map(owner) == src]
         target = data_dir / "fetched" / f"{src}.csv"
         if target.exists() and indicators:
             # Keep what an earlier fetch of this source brought for the indicators not asked for now.

@@ -72,15 +72,20 @@ def etl_lock(db_path: Path) -> Iterator[None]:
 
 def _catalog_frames(cat: Catalog) -> dict[str, pd.DataFrame]:
     regions = cat.regions
-    names = {m.code: m.name for m in regions.municipalities}
+    members = cat.mlr_member_codes
+    # Display order: MLR's members A–Ö, MLR, Skåne, Sweden, the other municipalities A–Ö, the other counties.
+    ordered = sorted(regions.municipalities, key=lambda m: m.name)
     region_rows = [
-        {"code": m.code, "name_sv": m.name, "name_en": m.name, "kind": "municipality", "sort_order": i}
-        for i, m in enumerate(sorted(regions.municipalities, key=lambda m: m.name))
+        {"code": m.code, "name_sv": m.name, "name_en": m.name, "kind": "municipality",
+         "sort_order": i if m.code in members else 4000 + i, "county_code": m.county, "mlr_member": m.code in members}
+        for i, m in enumerate(ordered)
     ]
-    order = {"cooperation": 100, "county": 200, "country": 300}
+    order = {"cooperation": 1000, "county": 5000, "country": 3000}
     region_rows += [
-        {"code": g.code, "name_sv": g.name_sv, "name_en": g.name_en, "kind": g.kind, "sort_order": order[g.kind]}
-        for g in regions.groups
+        {"code": g.code, "name_sv": g.name_sv, "name_en": g.name_en, "kind": g.kind,
+         "sort_order": 2000 if g.code == "12" else order[g.kind] + i,
+         "county_code": g.code if g.kind == "county" else None, "mlr_member": False}
+        for i, g in enumerate(regions.groups)
     ]
     fai = []
     for f in cat.plan.focus_areas:
@@ -89,7 +94,8 @@ def _catalog_frames(cat: Catalog) -> dict[str, pd.DataFrame]:
                 {"focus_area_id": f.id, "indicator_id": ind, "headline": ind in f.headline_indicators, "sort_order": i}
             )
     return {
-        "municipality": pd.DataFrame([{"code": c, "name": n} for c, n in names.items()]),
+        "municipality": pd.DataFrame([{"code": m.code, "name": m.name, "county_code": m.county}
+                                      for m in regions.municipalities]),
         "region_group": pd.DataFrame(
             [{"code": g.code, "name": g.name_sv, "name_en": g.name_en, "kind": g.kind, "source": g.source}
              for g in regions.groups]

@@ -37,9 +37,9 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
-    """A writable copy of data/ (catalog and seed) for tests that break files on purpose."""
+    """A writable copy of data/ (catalog, seed and the Kolada bulk files) for tests that break files on purpose."""
     target = tmp_path / "data"
-    for sub in ("catalog", "seed"):
+    for sub in ("catalog", "seed", "kolada"):
         shutil.copytree(DATA / sub, target / sub)
     return target
 

@@ -109,6 +109,10 @@ class _Common(_Strict):
     period_to: int | None = Field(default=None, ge=1900, le=2100)
     multiplier: float = 1.0
     """Unit conversion applied to every value (e.g. 0.001 for 'thousands')."""
+    fill_only: bool = False
+    """A second source for an indicator another mapping fills: it only fills the cells (indicator,
+    region, year) that no other mapping or seed row has; where both exist the other one wins and the
+    two are compared as a cross-check (``python -m etl check`` prints the agreement)."""
 
     @model_validator(mode="after")
     def _period_order(self) -> _Common:
@@ -258,9 +262,18 @@ def load_source_specs(path: str | Path) -> dict[str, ScbSpec | KoladaSpec]:
         raise ValueError("invalid source mapping:\n" + "\n".join(lines)) from None
 
     enabled = [(k, s) for k, s in parsed.sources.items() if s.enabled]
+    kpis: dict[tuple[str, str], str] = {}
+    for key, spec in enabled:
+        if isinstance(spec, KoladaSpec):
+            other = kpis.setdefault((spec.kpi, spec.gender), key)
+            if other != key:
+                raise ValueError(
+                    f"{path}, field 'sources.{key}.kpi': KPI {spec.kpi} (gender {spec.gender}) is already mapped by "
+                    f"sources.{other}; one KPI fills one indicator"
+                )
     for i, (ka, a) in enumerate(enabled):
         for kb, b in enabled[i + 1 :]:
-            if a.indicator == b.indicator and a.covers(b):
+            if a.indicator == b.indicator and a.covers(b) and not (a.fill_only or b.fill_only):
                 raise ValueError(
                     f"{path}, field 'sources.{kb}': sources.{ka} and sources.{kb} both fill indicator "
                     f"{a.indicator!r} for overlapping periods; set period_from/period_to or `enabled: false`"

@@ -1,12 +1,12 @@
 -- The database contract. Analysts query this file directly: names here are stable.
-CREATE TABLE municipality (code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
+CREATE TABLE municipality (code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, county_code VARCHAR NOT NULL);
 CREATE TABLE region_group (code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
     kind VARCHAR NOT NULL, source VARCHAR);
 CREATE TABLE region_member (group_code VARCHAR NOT NULL, region_code VARCHAR NOT NULL,
     valid_from INTEGER, valid_to INTEGER, source VARCHAR, note VARCHAR);
--- Every code an observation or aggregate can carry, with its display names.
+-- Every code an observation or aggregate can carry, with its display names; MLR's members first.
 CREATE TABLE region (code VARCHAR PRIMARY KEY, name_sv VARCHAR NOT NULL, name_en VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL, sort_order INTEGER NOT NULL);
+    kind VARCHAR NOT NULL, sort_order INTEGER NOT NULL, county_code VARCHAR, mlr_member BOOLEAN NOT NULL);
 CREATE TABLE plan (id VARCHAR PRIMARY KEY, name_sv VARCHAR, name_en VARCHAR, revision_sv VARCHAR,
     start_year INTEGER, end_year INTEGER, is_current BOOLEAN, source VARCHAR);
 CREATE TABLE focus_area (id VARCHAR PRIMARY KEY, plan_id VARCHAR, sort_order INTEGER, name_sv VARCHAR,

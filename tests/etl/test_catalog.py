@@ -13,7 +13,9 @@ from tests.conftest import DATA
 
 def test_shipped_catalogue_is_valid() -> None:
     cat = load_catalog(DATA / "catalog")
-    assert len(cat.regions.municipalities) == 12
+    assert len(cat.regions.municipalities) == 290 and len(cat.mlr_member_codes) == 12
+    assert sum(m.county == "12" for m in cat.regions.municipalities) == 33
+    assert len([g for g in cat.regions.groups if g.kind == "county"]) == 21
     ids = {f.id: f for f in cat.plan.focus_areas}
     assert [f.status for f in ids.values()].count("active") == 3
     assert ids["migration-integration"].closed_year == 2016
