@@ -17,9 +17,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import figures
+from dashboard import figures, model
 from dashboard.i18n import fmt_number, lang_of, t
-from dashboard.status import PERCENT_UNITS, Status, assess
+from dashboard.status import PERCENT_UNITS, Movers, Status, assess, movers
 
 PROJECTION_POINTS = 5
 """The trend is fitted on the scope's last up to five values ..."""
@@ -106,6 +106,27 @@ def project(series: pd.DataFrame, to_year: int | None, *, floor: float | None = 
         upper.append(hi)
     return Projection(years, fitted, lower, upper, [int(v) for v in x], slope, "board.proj.made",
                       {"n": n, "first": int(x.min()), "last": int(x.max()), "year": int(to_year), "scope": scope_name})
+
+
+FIRST_YEAR = 2010
+"""The board's charts start here: five years before the 2015 baseline (the sources go back to 1994)."""
+
+
+def board_regions(regions: pd.DataFrame, lang: str) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """(names, names in Swedish, groups) for the board: the names of MLR's members, MLR, Skåne and
+    Sweden (what its charts draw), and the municipalities whose movement the status counts: the
+    members, Skåne's 33 and the country's 290."""
+    scope = set(model.member_codes(regions)) | set(model.BENCHMARKS)
+    names = {c: n for c, n in model.region_names(regions, lang).items() if c in scope}
+    names_sv = {c: n for c, n in model.region_names(regions, "sv").items() if c in scope}
+    everyone = sorted(regions.loc[regions["kind"] == "municipality", "code"])
+    groups = {"MLR": model.member_codes(regions), "12": model.county_codes(regions, "12"), "00": everyone}
+    return names, names_sv, groups
+
+
+def series_codes(names: Mapping[str, str], groups: Mapping[str, list[str]]) -> list[str]:
+    """Every region the board's queries need: what it draws and the municipalities it counts."""
+    return list(dict.fromkeys([*names, *(c for codes in groups.values() for c in codes)]))
 
 
 def chart_names(names: Mapping[str, str], unit: str) -> dict[str, str]:
@@ -443,6 +464,20 @@ class Headline:
     series: pd.DataFrame
     target: dict[str, Any] | None
     status: Status
+    movers: tuple[Movers, ...] = ()
+    """How many members (and Skåne's and the country's municipalities) moved the right way."""
+
+    def movers_text(self, lang: str) -> str:
+        """``9 av 12 medlemskommuner på väg mot målet (2015→2022); i Skåne 27 av 33``."""
+        return "; ".join(m.text(lang) for m in self.movers)
+
+    @property
+    def drawn_target(self) -> dict[str, Any] | None:
+        """The target as charted: a long-term target's band runs to the year the status assessed."""
+        if self.target is None or self.target.get("target_period") is not None:
+            return self.target
+        year = self.status.numbers.get("year") or int(self.target["baseline_period"]) + 1
+        return {**self.target, "target_period": int(year)}
 
 
 def pick_target(targets: pd.DataFrame, indicator_id: str, focus_area_id: str | None = None) -> dict[str, Any] | None:
@@ -458,10 +493,13 @@ def pick_target(targets: pd.DataFrame, indicator_id: str, focus_area_id: str | N
 
 
 def headline(indicator: Mapping[str, Any], frame: pd.DataFrame, target: Mapping[str, Any] | None,
-             names_sv: Mapping[str, str]) -> Headline:
-    """The status of ``indicator`` for its target's scope (MLR when no target), via ``status.assess``.
+             names_sv: Mapping[str, str], groups: Mapping[str, list[str]] | None = None) -> Headline:
+    """The status of ``indicator`` for its target's scope (MLR when no target), via ``status.assess``,
+    and, for ``groups`` (MLR -> members, 12 -> Skåne's municipalities, 00 -> all), how many moved the
+    right way over the same years.
 
-    ``frame`` holds the indicator's rows (region_code, period, value, status) for at least the scope.
+    ``frame`` holds the indicator's rows (region_code, period, value, status) for at least the scope
+    and the groups' municipalities.
     """
     scope = str(target["scope"]) if target else "MLR"
     series = frame[frame["region_code"] == scope].sort_values("period")
@@ -470,7 +508,8 @@ def headline(indicator: Mapping[str, Any], frame: pd.DataFrame, target: Mapping[
     result = assess(series, target, unit=str(indicator["unit"]), decimals=int(indicator["decimals"]),
                     aggregation=str(indicator.get("aggregation")), incomplete=incomplete,
                     scope_name=None if scope == "MLR" else names_sv.get(scope, scope))
-    return Headline(dict(indicator), scope, series, dict(target) if target else None, result)
+    moved = tuple(movers(frame, groups, target, result)) if groups and scope == "MLR" else ()
+    return Headline(dict(indicator), scope, series, dict(target) if target else None, result, moved)
 
 
 def indicator_chart(h: Headline | None, indicator: Mapping[str, Any], frame: pd.DataFrame, names: Mapping[str, str],
@@ -482,12 +521,13 @@ def indicator_chart(h: Headline | None, indicator: Mapping[str, Any], frame: pd.
     sfx = "en" if lang == "en" else "sv"
     unit = indicator["unit_en"] if lang == "en" else indicator["unit"]
     status = h.status if h else None
-    target = h.target if h else None
+    target = h.drawn_target if h else None
     scope = h.scope if h else "MLR"
     baseline = status.numbers.get("baseline_value") if status else None
     shown = chart_names(names, str(indicator["unit"]))
     scope_name = shown.get(scope, names.get(scope, scope))
-    proj = project(frame[frame["region_code"] == scope], int(target["target_period"]) if target else None,
+    dated = h is not None and h.target is not None and h.target.get("target_period") is not None
+    proj = project(frame[frame["region_code"] == scope], int(target["target_period"]) if dated else None,
                    scope_name=scope_name)
     acts = activities.assign(title=activities[f"title_{sfx}"])[["id", "year", "title"]] \
         if not activities.empty else pd.DataFrame(columns=["id", "year", "title"])

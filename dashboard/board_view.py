@@ -26,8 +26,9 @@ def _icon(name: str) -> html.I:
 
 
 def status_badge(status: Status, lang: str) -> html.Span:
-    """Icon and text label; the colour only repeats what they say."""
-    return html.Span([_icon(status.icon), " ", status.label(lang)],
+    """Icon and text label, and the years compared; the colour only repeats what they say."""
+    span = html.Span(f" {status.span}", className="status-span") if status.span else None
+    return html.Span([_icon(status.icon), " ", status.label(lang), span],
                      className=f"status-badge status-{status.code}", **{"data-status": status.code})
 
 
@@ -38,8 +39,10 @@ def status_legend(lang: str, class_name: str = "") -> html.P:
                    t("board.legend_reason", lang)], className=f"status-legend {class_name}".strip())
 
 
-def status_line(status: Status, lang: str) -> html.P:
-    return html.P([status_badge(status, lang), " ", html.Span(status.reason(lang), className="status-reason")],
+def status_line(status: Status, lang: str, movers: str = "") -> html.P:
+    """The status badge, its reason and, where known, how many municipalities moved the right way."""
+    moved = html.Span([" ", _icon("bi-people"), " ", movers, "."], className="status-movers") if movers else None
+    return html.P([status_badge(status, lang), " ", html.Span(status.reason(lang), className="status-reason"), moved],
                   className="status-line")
 
 
@@ -74,7 +77,7 @@ def headline_item(h: board.Headline, names: Mapping[str, str], lang: str, *, lev
                        className="visually-hidden")],
             className="sparkline-wrap")
     row = html.Div([figure, spark], className="headline-row") if figure is not None else None
-    return html.Div([heading, row, status_line(h.status, lang)],
+    return html.Div([heading, row, status_line(h.status, lang, h.movers_text(lang))],
                     className="headline-indicator", **{"data-indicator": ind["id"]})
 
 
@@ -220,7 +223,7 @@ def chart(h: board.Headline | None, ind: Mapping[str, Any], frame: pd.DataFrame,
     if responsible:
         notes.append(html.P(t("board.legend.title", lang), className="small line-key"))
     if status is not None and show_status and (headline_chart or target):
-        notes.append(status_line(status, lang))
+        notes.append(status_line(status, lang, h.movers_text(lang) if h else ""))
     if target:
         notes.append(html.Details([html.Summary(t("board.about_target", lang)),
                                    html.P(target[f"basis_{sfx}"]), html.P(target.get(f"note_{sfx}") or "")],

@@ -71,7 +71,9 @@ class Catalog:
 
     @property
     def municipalities(self) -> list[str]:
-        return [c for c in self.names_sv if c not in BENCHMARKS]
+        """MLR's members (every municipality that was ever one), alphabetical by name."""
+        members = set(self.context.members)
+        return [c for c in self.names_sv if c in members]
 
 
 def build_catalog(indicators: pd.DataFrame, regions: pd.DataFrame, memberships: pd.DataFrame,

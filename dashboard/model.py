@@ -10,15 +10,29 @@ BENCHMARKS = ["MLR", "12", "00"]
 
 
 def region_names(regions: pd.DataFrame, lang: str) -> dict[str, str]:
-    """code -> display name, members alphabetically first, then MLR, Skåne and Sweden."""
+    """code -> display name: MLR's members A–Ö, MLR, Skåne, Sweden, the other municipalities A–Ö,
+    then the other counties."""
     col = name_col(lang)
-    members = regions[regions["kind"] == "municipality"].sort_values(col)
-    others = regions[regions["kind"] != "municipality"].sort_values("sort_order")
-    return {r.code: getattr(r, col) for r in pd.concat([members, others]).itertuples()}
+    member = regions["mlr_member"].astype(bool)
+    municipality = regions["kind"] == "municipality"
+    parts = [
+        regions[member].sort_values(col),
+        regions[regions["code"].isin(BENCHMARKS)].sort_values("sort_order"),
+        regions[municipality & ~member].sort_values(col),
+        regions[~municipality & ~regions["code"].isin(BENCHMARKS)].sort_values("sort_order"),
+    ]
+    return {r.code: getattr(r, col) for r in pd.concat(parts).itertuples()}
 
 
 def member_codes(regions: pd.DataFrame) -> list[str]:
-    return sorted(regions.loc[regions["kind"] == "municipality", "code"])
+    """MLR's members (every municipality that was ever a member)."""
+    return sorted(regions.loc[regions["mlr_member"].astype(bool), "code"])
+
+
+def county_codes(regions: pd.DataFrame, county: str) -> list[str]:
+    """The municipalities of one county (``12`` = Skåne's 33), in code order."""
+    rows = regions[(regions["kind"] == "municipality") & (regions["county_code"] == county)]
+    return sorted(rows["code"])
 
 
 def latest_value(frame: pd.DataFrame, region: str) -> tuple[int, float] | None:
@@ -67,4 +81,5 @@ def param_context(indicators: pd.DataFrame, regions: pd.DataFrame, default_indic
     }
     codes = list(region_names(regions, "sv"))
     default = default_indicator if default_indicator in meta else next(iter(meta))
-    return Context(meta, codes, member_codes(regions), default)
+    members = member_codes(regions)
+    return Context(meta, codes, members, default, [c for c in codes if c in members or c in BENCHMARKS])

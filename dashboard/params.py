@@ -15,6 +15,8 @@ from dashboard.measures import MEASURES, allowed
 VIEWS = ("line", "ranking", "heatmap", "small")
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_LIST = 50
+REGION_HELP = ("a municipality code (4 digits, e.g. 1280), MLR, a county code (2 digits, 12 = Skåne), 00 (Sweden) "
+               "or all; every code is listed by /api/v1/regions")
 
 
 class ParamError(ValueError):
@@ -29,9 +31,11 @@ class Context:
     """What the values are checked against (from the catalogue in the database)."""
 
     indicators: dict[str, dict]  # id -> {"per_capita": bool, "aggregation": str, "first": int, "last": int}
-    regions: list[str]  # every code, members first, then MLR, 12, 00
+    regions: list[str]  # every code: members first, then MLR, 12, 00, the other municipalities and counties
     members: list[str]
     default_indicator: str
+    default_regions: list[str] | None = None
+    """Without ``region``: MLR's members, MLR, Skåne and Sweden (None = every region)."""
 
 
 @dataclass
@@ -93,20 +97,23 @@ def parse(args: Mapping[str, str], ctx: Context, *, strict: bool, multi_indicato
 
     raw_reg = args.get("region")
     regions: list[str] = []
-    if raw_reg is not None:
+    known = set(ctx.regions)
+    if raw_reg is not None and raw_reg.strip().lower() == "all":
+        regions = list(ctx.regions)
+    elif raw_reg is not None:
         for code in _split(raw_reg)[: MAX_LIST + 1]:
             if code.upper() == "MLR":
                 code = "MLR"
-            if code not in ctx.regions:
-                fail("region", f"unknown region {code[:40]!r}; allowed: {', '.join(ctx.regions)}")
+            if code not in known:
+                fail("region", f"unknown region {code[:40]!r}; allowed: {REGION_HELP}")
             elif code not in regions:
                 regions.append(code)
         if len(_split(raw_reg)) > MAX_LIST:
-            fail("region", f"at most {MAX_LIST} regions")
+            fail("region", f"at most {MAX_LIST} regions (or all)")
     if not regions:
         if strict and raw_reg is not None:
             raise ParamError("region", "no region given")
-        regions = list(ctx.regions)
+        regions = list(ctx.default_regions if ctx.default_regions is not None else ctx.regions)
 
     measure = args.get("measure") or "abs"
     if measure not in MEASURES:

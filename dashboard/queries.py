@@ -44,8 +44,11 @@ def indicators() -> pd.DataFrame:
 
 
 def regions() -> pd.DataFrame:
-    """code, name_sv, name_en, kind (municipality|cooperation|county|country), sort_order."""
-    return _catalogue("SELECT code, name_sv, name_en, kind, sort_order FROM region ORDER BY sort_order, name_sv")
+    """code, name_sv, name_en, kind (municipality|cooperation|county|country), sort_order, county_code,
+    mlr_member."""
+    return _catalogue(
+        "SELECT code, name_sv, name_en, kind, sort_order, county_code, mlr_member FROM region ORDER BY sort_order, name_sv"
+    )
 
 
 def memberships() -> pd.DataFrame:

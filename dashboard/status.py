@@ -8,7 +8,9 @@ The rule (kept in step with ``explanation`` and README):
 * Baseline: the target's ``baseline_value`` if the secretariat fixed one, else the value of the
   target's scope (MLR or a municipality) in ``baseline_period``.
 * Assessed year: ``target_period`` if it has a value; otherwise the latest year after the
-  baseline that has one (the usual case while the target period is still running).
+  baseline that has one. A long-term target (``target_period`` null: the plan's target pictures)
+  is always assessed to the latest year with data, and the status names the years it compares
+  (``span``: "2015→2022"); a verdict whose latest year is two or more years before today says so.
 * Quantified target (``target_value`` set): the trajectory is the straight line from
   (baseline_period, baseline) to (target_period, target_value), flat after the target year. The
   value is on track at or beyond the trajectory in the target's direction, at risk when short of
@@ -25,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -59,6 +62,12 @@ class Status:
     @property
     def icon(self) -> str:
         return ICONS[self.code]
+
+    @property
+    def span(self) -> str:
+        """The years compared, ``2015→2022``; empty when no comparison was made."""
+        base, year = self.numbers.get("baseline_period"), self.numbers.get("year")
+        return f"{base}\u2192{year}" if base is not None and year is not None else ""
 
 
 def legend_entry(code: str) -> Status:
@@ -107,7 +116,7 @@ def _no_data(key: str, numbers: dict[str, Any], **fmt: object) -> Status:
 
 def assess(series: pd.DataFrame | Mapping[int, float | None] | None, target: Mapping[str, Any] | None, *,
            unit: str = "", decimals: int = 1, aggregation: str | None = None,
-           incomplete: bool = False, scope_name: str | None = None) -> Status:
+           incomplete: bool = False, scope_name: str | None = None, today: date | None = None) -> Status:
     """The status of one indicator against one target.
 
     Args:
@@ -120,6 +129,7 @@ def assess(series: pd.DataFrame | Mapping[int, float | None] | None, target: Map
         aggregation: the indicator's aggregation; ``none`` explains a missing MLR total.
         incomplete: the scope's rows exist but the total could not be formed (a member's value missing).
         scope_name: how the scope is named in the reason (default: its code).
+        today: for the age of the data (default: today's date).
 
     Returns:
         A ``Status``; ``numbers`` holds rule, baseline_period, baseline_value, year, value, change,
@@ -129,7 +139,8 @@ def assess(series: pd.DataFrame | Mapping[int, float | None] | None, target: Map
     if target is None:
         return _no_data("no_target", {"rule": None})
     direction = str(target["direction"])
-    base_year, target_year = int(target["baseline_period"]), int(target["target_period"])
+    base_year = int(target["baseline_period"])
+    target_year = None if _missing(target.get("target_period")) else int(target["target_period"])
     tol = 0.0 if _missing(target.get("tolerance_pct")) else float(target["tolerance_pct"])
     goal = None if _missing(target.get("target_value")) else float(target["target_value"])
     scope = str(target.get("scope") or "MLR")
@@ -154,6 +165,8 @@ def assess(series: pd.DataFrame | Mapping[int, float | None] | None, target: Map
         return _no_data("no_later", numbers, year=base_year, scope=where)
     year = target_year if target_year in values else after[-1]
     value = values[year]
+    age = (today or date.today()).year - year
+    stale = {lang: (" " + t("board.reason.stale", lang, year=year, age=age)) if age >= 2 else "" for lang in LANGS}
     change = value - base
     numbers.update(year=year, value=value, change=change,
                    change_pct=None if base == 0 else change / abs(base) * 100.0)
@@ -169,7 +182,7 @@ def assess(series: pd.DataFrame | Mapping[int, float | None] | None, target: Map
         key = "board.reason.direction_risk" if code == RISK else "board.reason.direction"
         reasons = {lang: t(key, lang, change=change_text[lang], base=base_year, year=year,
                            direction=dir_text[lang], tol=fmt_number(tol, 0 if tol == int(tol) else 1, lang))
-                   for lang in LANGS}
+                   + stale[lang] for lang in LANGS}
         return _make(code, reasons, numbers)
 
     share = min(max((year - base_year) / (target_year - base_year), 0.0), 1.0)
@@ -191,8 +204,66 @@ def assess(series: pd.DataFrame | Mapping[int, float | None] | None, target: Map
         reasons[lang] = t(f"board.reason.trajectory_{code}", lang, value=f(value), year=year, path=f(trajectory),
                           goal=f(goal), target_year=target_year, direction=dir_text[lang], deviation=dev,
                           change=change_text[lang], base=base_year,
-                          tol=fmt_number(tol, 0 if tol == int(tol) else 1, lang))
+                          tol=fmt_number(tol, 0 if tol == int(tol) else 1, lang)) + stale[lang]
     return _make(code, reasons, numbers)
+
+
+def moved_right_way(values: Mapping[int, float], target: Mapping[str, Any], base_year: int, year: int) -> bool | None:
+    """Whether one area's value moved in the target's direction by more than the tolerance from
+    ``base_year`` to ``year`` (the direction rule of ``assess``); None without both values."""
+    base, value = values.get(base_year), values.get(year)
+    if base is None or value is None:
+        return None
+    tol = 0.0 if _missing(target.get("tolerance_pct")) else float(target["tolerance_pct"])
+    sign = 1.0 if str(target["direction"]) == "increase" else -1.0
+    if base == 0:  # from nothing, any change is beyond the tolerance
+        return sign * value > 0
+    return sign * (value - base) / abs(base) * 100.0 > tol
+
+
+@dataclass(frozen=True)
+class Movers:
+    """How many areas of a group moved the right way between two years."""
+
+    group: str
+    """MLR (the members that year), 12 (Skåne's municipalities) or 00 (every municipality)."""
+    base_year: int
+    year: int
+    right: int
+    compared: int
+    total: int
+
+    def text(self, lang: str) -> str:
+        key = f"board.movers.{self.group}" + ("_missing" if self.group == "MLR" and self.total > self.compared else "")
+        return t(key, lang, n=self.right, total=self.compared, base=self.base_year, year=self.year,
+                 missing=self.total - self.compared)
+
+
+def movers(frame: pd.DataFrame, groups: Mapping[str, list[str]], target: Mapping[str, Any] | None,
+           status: Status) -> list[Movers]:
+    """Per group (code -> its municipalities): how many moved the right way over the status's years
+    (or, without an MLR verdict, from the baseline to the members' latest common year with data)."""
+    if target is None or frame.empty:
+        return []
+    values: dict[str, dict[int, float]] = {}
+    for code, rows in frame.groupby("region_code"):
+        values[str(code)] = _values(rows)
+    base_year = int(target["baseline_period"])
+    year = status.numbers.get("year")
+    if year is None:
+        members = groups.get("MLR", [])
+        years = sorted({y for c in members for y in values.get(c, {}) if y > base_year})
+        if not years:
+            return []
+        year = years[-1]
+    out = []
+    for group, codes in groups.items():
+        answers = [moved_right_way(values.get(c, {}), target, base_year, int(year)) for c in codes]
+        known = [a for a in answers if a is not None]
+        # Skåne and the country only where most of their municipalities have both values.
+        if known and (group == "MLR" or len(known) * 2 > len(codes)):
+            out.append(Movers(group, base_year, int(year), sum(known), len(known), len(codes)))
+    return out
 
 
 def _change_text(change: float, change_pct: float | None, unit: str, decimals: int, lang: str) -> str:
@@ -207,4 +278,4 @@ def _change_text(change: float, change_pct: float | None, unit: str, decimals: i
 
 def explanation(lang: str = "sv") -> list[str]:
     """The status rule in plain words, one string per paragraph (for the /om page)."""
-    return [t(f"board.explain.{i}", lang) for i in range(1, 6)]
+    return [t(f"board.explain.{i}", lang) for i in range(1, 7)]

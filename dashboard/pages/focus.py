@@ -29,8 +29,8 @@ def layout(lang: str, focus_id: str | None = None, **query: str) -> html.Div:
     ids, head_ids = list(mine["indicator_id"]), list(mine.loc[mine["headline"], "indicator_id"])
     inds = queries.indicators().set_index("id", drop=False)
     regions = queries.regions()
-    names, names_sv = model.region_names(regions, lang), model.region_names(regions, "sv")
-    frame = queries.series(ids, list(names), 1900, 2100)
+    names, names_sv, groups = board.board_regions(regions, lang)
+    frame = queries.series(ids, board.series_codes(names, groups), board.FIRST_YEAR, 2100)
     targets = queries.targets()
     results = queries.follow_up()
     results = results[results["focus_area_id"] == focus_id].sort_values("year", ascending=False)
@@ -42,7 +42,7 @@ def layout(lang: str, focus_id: str | None = None, **query: str) -> html.Div:
     titles["/"] = t("home.heading", lang)
 
     heads = {i: board.headline(inds.loc[i].to_dict(), frame[frame["indicator_id"] == i],
-                               board.pick_target(targets, i, focus_id), names_sv) for i in ids}
+                               board.pick_target(targets, i, focus_id), names_sv, groups) for i in ids}
     shown = head_ids if on_stage else ids
     closed = fa["status"] == "closed"
     # A chart depends only on the database file, the language and the mode: built once per published

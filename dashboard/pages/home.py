@@ -24,9 +24,9 @@ def layout(lang: str, **query: str) -> html.Div:
     heads = links[links["headline"] & links["focus_area_id"].isin(active["id"])]
     inds = queries.indicators().set_index("id", drop=False)
     regions = queries.regions()
-    names, names_sv = model.region_names(regions, lang), model.region_names(regions, "sv")
+    names, names_sv, groups = board.board_regions(regions, lang)
     targets = queries.targets()
-    frame = queries.series(sorted(set(heads["indicator_id"])), list(names), 1900, 2100)
+    frame = queries.series(sorted(set(heads["indicator_id"])), board.series_codes(names, groups), board.FIRST_YEAR, 2100)
     acts = queries.activities()
     plan = current[f"plan_{name_col(lang)}"].iloc[0] if not current.empty else ""
     on_stage = presentation.is_on(query)
@@ -34,7 +34,7 @@ def layout(lang: str, **query: str) -> html.Div:
     def headlines(fa_id: str) -> list[board.Headline]:
         ids = heads.loc[heads["focus_area_id"] == fa_id, "indicator_id"]
         return [board.headline(inds.loc[i].to_dict(), frame[frame["indicator_id"] == i],
-                               board.pick_target(targets, i, fa_id), names_sv) for i in ids]
+                               board.pick_target(targets, i, fa_id), names_sv, groups) for i in ids]
 
     def print_charts(fa: dict, hs: list[board.Headline]) -> html.Div | None:
         if on_stage:

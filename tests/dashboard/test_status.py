@@ -3,6 +3,8 @@ increase and decrease, the tolerance edges, and every way the data can be too th
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
@@ -21,9 +23,24 @@ def frame(values: dict[int, float | None]) -> pd.DataFrame:
 
 # --- direction-only targets -------------------------------------------------------------------------
 
+def test_long_term_target_is_assessed_to_the_latest_year_and_says_how_old_the_data_is() -> None:
+    long_term = target(target_period=None)
+    s = assess({2015: 70.0, 2018: 71.0, 2021: 74.0}, long_term, unit="procent", today=date(2026, 12, 2))
+    assert s.numbers["year"] == 2021 and s.span == "2015\u21922021" and s.code == ON_TRACK
+    assert s.reason_sv.endswith("Senaste år med data är 2021, 5 år sedan.")
+    assert s.reason_en.endswith("The latest year with data is 2021, 5 years ago.")
+    fresh = assess({2015: 70.0, 2025: 74.0}, long_term, unit="procent", today=date(2026, 12, 2))
+    assert "år sedan" not in fresh.reason_sv
+    with pytest.raises(ValueError, match="needs target_period"):
+        from etl.catalog import Target
+
+        Target(id="x", indicator_id="x", focus_area_id="x", scope="MLR", direction="increase", baseline_period=2015,
+               target_period=None, target_value=5.0, basis_sv="x", basis_en="x")
+
+
 def test_increase_beyond_tolerance_is_on_track_with_reason_in_both_languages() -> None:
-    s = assess({2015: 100, 2016: 105, 2017: 112}, target(), unit="lägenheter", decimals=0)
-    assert s.code == ON_TRACK
+    s = assess({2015: 100, 2016: 105, 2017: 112}, target(), unit="lägenheter", decimals=0, today=date(2018, 3, 1))
+    assert s.code == ON_TRACK and s.span == "2015\u21922017"
     assert s.label_sv == "På väg mot målet" and s.label_en == "On track"
     assert s.reason_sv == "+12\u00a0% från 2015 till 2017, målet är ökning."
     assert s.reason_en == "+12% from 2015 to 2017; the target is an increase."
@@ -54,7 +71,7 @@ def test_decrease_target_mirrors_the_rule() -> None:
 
 
 def test_percentages_also_get_percentage_points() -> None:
-    s = assess({2015: 6.0, 2018: 5.1}, target(direction="decrease"), unit="procent", decimals=1)
+    s = assess({2015: 6.0, 2018: 5.1}, target(direction="decrease"), unit="procent", decimals=1, today=date(2019, 1, 1))
     assert s.reason_sv == "\u22120,9 procentenheter (\u221215\u00a0%) från 2015 till 2018, målet är minskning."
     assert s.reason_en.startswith("\u22120.9 percentage points (\u221215%) from 2015 to 2018")
 
