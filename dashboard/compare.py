@@ -75,6 +75,29 @@ class Catalog:
         members = set(self.context.members)
         return [c for c in self.names_sv if c in members]
 
+    @functools.cached_property
+    def others(self) -> list[str]:
+        """What the search list offers: every non-member municipality A–Ö, then the counties but Skåne."""
+        kind = dict(zip(self.regions["code"], self.regions["kind"], strict=True))
+        members = set(self.context.members)
+        return [c for c in self.names_sv if c not in members and c not in BENCHMARKS
+                and kind.get(c) in ("municipality", "county")]
+
+    @functools.cached_property
+    def skane(self) -> list[str]:
+        """Skåne's 33 municipalities, in code order."""
+        return model.county_codes(self.regions, "12")
+
+    @functools.cached_property
+    def totals(self) -> frozenset[str]:
+        """Every code that is a sum of municipalities: MLR, the counties and Sweden."""
+        kind = dict(zip(self.regions["code"], self.regions["kind"], strict=True))
+        return frozenset(c for c, k in kind.items() if k != "municipality")
+
+    def is_member(self, code: str) -> bool:
+        """A municipality that is or was one of MLR's members (not a municipality elsewhere in Sweden)."""
+        return code in set(self.context.members)
+
 
 def build_catalog(indicators: pd.DataFrame, regions: pd.DataFrame, memberships: pd.DataFrame,
                   focus_areas: pd.DataFrame) -> Catalog:
@@ -204,12 +227,12 @@ def _year(value: object) -> int | None:
 def controls_args(controls: Mapping[str, object], lang: str, changed: str | None) -> dict[str, str]:
     """The query arguments the controls express; ``changed`` names the control the user just moved.
 
-    ``controls`` holds indicator, munis, bench, measure, first, last, base, view and focus as the
+    ``controls`` holds indicator, munis, bench, others, measure, first, last, base, view and focus as the
     browser sent them (anything of the wrong type counts as not set). A new indicator starts on its
     own full period; a period turned inside out follows the control that moved.
     """
-    args: dict[str, str] = {"region": ",".join([*_texts(controls.get("munis")), *_texts(controls.get("bench"))]),
-                            "lang": lang_of(lang)}
+    chosen = [*_texts(controls.get("munis")), *_texts(controls.get("bench")), *_texts(controls.get("others"))]
+    args: dict[str, str] = {"region": ",".join(dict.fromkeys(chosen)), "lang": lang_of(lang)}
     for key in ("indicator", "measure", "view", "focus"):
         value = _text(controls.get(key))
         if value and value != NO_FOCUS:
@@ -236,6 +259,32 @@ def quick_pick(which: str, indicator: str, focus: str | None, cat: Catalog) -> t
         pick = focus or next(iter(cat.responsible(indicator) or cat.members), None)
         return list(cat.members), pick
     return list(cat.members), focus
+
+
+def split_regions(regions: tuple[str, ...] | list[str], cat: Catalog) -> dict[str, list[str]]:
+    """Which control shows each chosen code: members' check boxes, benchmarks' check boxes, the search list."""
+    members = set(cat.municipalities)
+    return {"munis": [c for c in regions if c in members],
+            "bench": [c for c in regions if c in BENCHMARKS],
+            "others": [c for c in regions if c not in members and c not in BENCHMARKS]}
+
+
+def pick(which: str, indicator: str, focus: str | None, others: list[str] | None,
+         cat: Catalog) -> tuple[list[str], list[str], str | None]:
+    """(check boxes, search list, focus) after a quick pick.
+
+    ``skane`` checks every member and puts Skåne's other municipalities in the search list (Skåne's
+    33 in all; counties and municipalities elsewhere are taken out); the other picks leave the
+    search list as it was.
+    """
+    kept = [c for c in (others or []) if c in set(cat.others)]
+    if which == "skane":
+        skane = set(cat.skane)
+        munis = [c for c in cat.municipalities if c in skane]
+        rest = [c for c in cat.names_sv if c in skane and c not in set(munis)]
+        return munis, rest, focus if focus in munis else None
+    munis, focus = quick_pick(which, indicator, focus, cat)
+    return munis, kept, focus
 
 
 # ---------------------------------------------------------------- data and measures
@@ -270,12 +319,16 @@ def member_mask(frame: pd.DataFrame, memberships: pd.DataFrame, group: str = "ML
 
 def measure_frame(frame: pd.DataFrame, measure: str, *, population: pd.DataFrame | None, base: int | None,
                   meta: Mapping[str, object], memberships: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` in ``measure`` (measures.apply); a share only for years the municipality was a member."""
+    """``frame`` in ``measure`` (measures.apply); a share only for years the municipality was a member.
+
+    Membership comes from ``memberships``, never from the shape of a code: Helsingborg (1283) is a
+    municipality but never has a share of the MLR total, nor does a county other than the benchmarks.
+    """
     out = measures.apply(frame, measure, population=population, base=base,
                          per_capita=bool(meta["per_capita"]), aggregation=str(meta["aggregation"]))
     if measure == "share":
-        municipal = out["region_code"].str.fullmatch(r"\d{4}").to_numpy()
-        out.loc[municipal & ~member_mask(out, memberships), "value"] = np.nan
+        regional = ~out["region_code"].isin(BENCHMARKS).to_numpy()
+        out.loc[regional & ~member_mask(out, memberships), "value"] = np.nan
     return out
 
 
@@ -359,11 +412,14 @@ def build_view(state: CompareState, cat: Catalog, frame: pd.DataFrame | None,
     data = measure_frame(grid, state.measure, population=population, base=state.base, meta=ind,
                          memberships=cat.memberships)
     data = data[data["period"].between(state.first, state.last)]
-    shown = [c for c in state.regions if not (state.measure == "share" and c in BENCHMARKS)]
+    shown = [c for c in state.regions if not (state.measure == "share" and not cat.is_member(c))]
     if state.measure == "share":
         dropped = [all_names[c] for c in state.regions if c in BENCHMARKS]
         if dropped:
             notes.append(t("compare.note.share_benchmarks", lang, regions=", ".join(dropped)))
+        outside = [all_names[c] for c in state.regions if c not in BENCHMARKS and not cat.is_member(c)]
+        if outside:
+            notes.append(t("compare.note.share_non_members", lang, regions=", ".join(outside)))
         if (~member_mask(data, cat.memberships) & data["region_code"].isin(shown)).any():
             notes.append(t("compare.note.share_members", lang))
     with_values = set(data.loc[data["value"].notna(), "region_code"])
@@ -403,8 +459,8 @@ def build_view(state: CompareState, cat: Catalog, frame: pd.DataFrame | None,
         if not same_scale and any(c in names for c in BENCHMARKS):
             notes.append(t("compare.note.totals_ranking", lang))
     elif view == "heatmap":
-        plotted = data if same_scale else data[~data["region_code"].isin(BENCHMARKS)]
-        if not same_scale and any(c in names for c in BENCHMARKS):
+        plotted = data if same_scale else data[~data["region_code"].isin(cat.totals)]
+        if not same_scale and any(c in names for c in cat.totals):
             notes.append(t("compare.note.heatmap_totals", lang))
         present = set(plotted["region_code"])
         heat_names = {c: n for c, n in names.items() if c in present}
@@ -431,7 +487,8 @@ def build_view(state: CompareState, cat: Catalog, frame: pd.DataFrame | None,
         names = panel_names
         title = t("compare.title.small", lang, name=name, first=state.first, last=state.last)
     else:
-        right = set() if same_scale or set(names) <= {"12", "00"} else {"12", "00"} & set(names)
+        big = (cat.totals - {"MLR"}) & set(names)  # counties and Sweden: many times a municipality
+        right = set() if same_scale or set(names) <= big else big
         if right:
             notes.append(t("compare.note.right_axis", lang, regions=", ".join(names[c] for c in names if c in right)))
         plotted = data

@@ -20,7 +20,9 @@ from dashboard.pages._common import page
 
 dash.register_page(__name__, path="/jamfor", name="Jämför", order=2)
 
-PICKS = {"cmp-pick-all": "all", "cmp-pick-resp": "responsible", "cmp-pick-one": "one"}
+PICKS = {"cmp-pick-all": "all", "cmp-pick-resp": "responsible", "cmp-pick-one": "one", "cmp-pick-skane": "skane"}
+DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
+                   "no_options_found")
 
 
 # ---------------------------------------------------------------- controls
@@ -86,8 +88,7 @@ def control_values(state: compare.CompareState, cat: compare.Catalog) -> dict[st
     years = year_options(cat, state.indicator)
     return {
         "indicator": state.indicator,
-        "munis": [c for c in state.regions if c not in compare.BENCHMARKS],
-        "bench": [c for c in state.regions if c in compare.BENCHMARKS],
+        **compare.split_regions(state.regions, cat),
         "measure": state.measure,
         "measure_options": measure_options(ind, state.lang),
         "first": _str(state.first), "first_options": years,
@@ -99,6 +100,26 @@ def control_values(state: compare.CompareState, cat: compare.Catalog) -> dict[st
         "definition": definition(ind, state.lang),
         "responsible_disabled": not cat.responsible(state.indicator),
     }
+
+
+def other_options(cat: compare.Catalog, lang: str) -> list[dict]:
+    """The search list: municipalities outside MLR A–Ö, then the counties other than Skåne."""
+    names = cat.names(lang)
+    return [{"label": names[c], "value": c} for c in cat.others]
+
+
+def others_field(values: list[str], cat: compare.Catalog, lang: str) -> html.Div:
+    """A labelled, searchable multi-select (keyboard: Tab to it, Enter or ↓ opens, type to search)."""
+    return html.Div([
+        dbc.Label(t("compare.others", lang), html_for="cmp-others", id="cmp-others-label",
+                  className="fw-semibold mb-1"),
+        dcc.Dropdown(id="cmp-others", options=other_options(cat, lang), value=values, multi=True,
+                     searchable=True, clearable=True, placeholder=t("compare.others_placeholder", lang),
+                     labels={k: t(f"compare.dropdown.{k}", lang) for k in DROPDOWN_LABELS},
+                     search_order="original", maxHeight=320, className="cmp-others"),
+        html.P(t("compare.others_help", lang), id="cmp-others-help", className="form-text mt-1 mb-0"),
+    ], role="group", className="mt-2 cmp-others-field",
+       **{"aria-labelledby": "cmp-others-label", "aria-describedby": "cmp-others-help"})
 
 
 def _field(label: str, control: object, html_for: str, **col: object) -> dbc.Col:
@@ -134,8 +155,11 @@ def controls(state: compare.CompareState, cat: compare.Catalog, lang: str) -> ht
                                        outline=True, color="primary", className="me-1 mb-1",
                                        disabled=v["responsible_disabled"]),
                             dbc.Button(t("compare.pick_one", lang), id="cmp-pick-one", size="sm", outline=True,
+                                       color="primary", className="me-1 mb-1"),
+                            dbc.Button(t("compare.pick_skane", lang), id="cmp-pick-skane", size="sm", outline=True,
                                        color="primary", className="mb-1"),
                         ], className="mt-1 d-flex flex-wrap align-items-center"),
+                        others_field(v["others"], cat, lang),
                     ]), lg=8),
                 ],
                 className="g-3 mb-2",
@@ -221,6 +245,7 @@ def layout(lang: str, **query: str) -> html.Div:
             dcc.Location(id="cmp-url", refresh=False),
             dcc.Store(id="cmp-lang", data=lang),
             dcc.Store(id="cmp-sync"),
+            dcc.Store(id="cmp-a11y"),
             html.H1(t("compare.heading", lang)),
             html.P(t("compare.intro", lang), className="lead fs-6"),
             html.Div(notices(state, lang), id="cmp-notices"),
@@ -238,6 +263,7 @@ OUTPUTS = {
     "indicator": Output("cmp-indicator", "value"),
     "munis": Output("cmp-munis", "value"),
     "bench": Output("cmp-bench", "value"),
+    "others": Output("cmp-others", "value"),
     "measure": Output("cmp-measure", "value"),
     "measure_options": Output("cmp-measure", "options"),
     "first": Output("cmp-from", "value"),
@@ -266,6 +292,7 @@ CONTROL_IDS = {"cmp-indicator": "indicator", "cmp-from": "from", "cmp-to": "to"}
         "indicator": Input("cmp-indicator", "value"),
         "munis": Input("cmp-munis", "value"),
         "bench": Input("cmp-bench", "value"),
+        "others": Input("cmp-others", "value"),
         "measure": Input("cmp-measure", "value"),
         "first": Input("cmp-from", "value"),
         "last": Input("cmp-to", "value"),
@@ -301,21 +328,27 @@ def update_compare(search: object, lang: object, **controls_now: object) -> dict
 
 @callback(
     Output("cmp-munis", "value", allow_duplicate=True),
+    Output("cmp-others", "value", allow_duplicate=True),
     Output("cmp-focus", "value", allow_duplicate=True),
     Input("cmp-pick-all", "n_clicks"),
     Input("cmp-pick-resp", "n_clicks"),
     Input("cmp-pick-one", "n_clicks"),
+    Input("cmp-pick-skane", "n_clicks"),
     State("cmp-indicator", "value"),
     State("cmp-focus", "value"),
+    State("cmp-others", "value"),
     prevent_initial_call=True,
 )
-def update_quick_pick(_all: object, _resp: object, _one: object, indicator: object,
-                      focus: object) -> tuple[list[str], str | None]:
+def update_quick_pick(_all: object, _resp: object, _one: object, _skane: object, indicator: object,
+                      focus: object, others: object) -> tuple[list[str], list[str], str]:
     cat = compare.catalog()
     if ctx.triggered_id not in PICKS or not isinstance(indicator, str) or indicator not in cat.indicators.index:
         raise PreventUpdate
-    return compare.quick_pick(PICKS[ctx.triggered_id], str(indicator), focus if focus in cat.municipalities else None,
-                              cat)
+    munis, kept, pick = compare.pick(PICKS[ctx.triggered_id], str(indicator),
+                                     focus if focus in cat.municipalities else None,
+                                     [c for c in others if isinstance(c, str)] if isinstance(others, list) else [],
+                                     cat)
+    return munis, kept, pick or compare.NO_FOCUS
 
 
 # The header's language link is rendered from the address the page was opened with; keep it
@@ -324,4 +357,14 @@ dash.clientside_callback(
     ClientsideFunction(namespace="mlr", function_name="syncLangSwitch"),
     Output("cmp-sync", "data"),
     Input("cmp-url", "search"),
+)
+
+
+# dcc.Dropdown (Dash 4) makes an aria-hidden input the tab stop and forwards focus to its button;
+# axe rightly flags a focusable aria-hidden element. Make the button itself the tab stop and name
+# it by its visible label too (it is otherwise named only by its value or placeholder).
+dash.clientside_callback(
+    ClientsideFunction(namespace="mlr", function_name="dropdownA11y"),
+    Output("cmp-a11y", "data"),
+    Input("cmp-lang", "data"),
 )

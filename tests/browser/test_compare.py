@@ -125,3 +125,43 @@ def test_malformed_url_shows_a_notice_and_the_default_view(browser) -> None:
     browser.driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert axe_violations(browser.driver) == []
     assert console_errors(browser) == []
+
+
+def region_list(url: str) -> list[str]:
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    return query.get("region", [""])[0].split(",")
+
+
+def test_a_non_member_from_the_url_is_drawn_beside_malmo(browser) -> None:
+    traces = open_page(browser, "indicator=employment_rate&region=1283,1280")
+    names = {t["name"]: t for t in traces}
+    assert set(names) == {"Helsingborg", "Malmö"}
+    assert names["Helsingborg"]["code"] == "1283" and names["Malmö"]["code"] == "1280"
+    assert browser.driver.execute_script(
+        "return [...document.querySelectorAll('#cmp-munis input:checked')].map(e => e.value)") == ["1280"]
+    browser.wait_for_contains_text("#cmp-others", "Helsingborg", timeout=10)
+    assert "Malmö" not in browser.find_element("#cmp-others").text
+    # keyboard: the dropdown's button is the tab stop and carries the visible label's name
+    assert browser.driver.execute_script("""
+        const b = document.querySelector('button#cmp-others');
+        const hidden = b.previousElementSibling;
+        return [b.tabIndex, hidden.tabIndex, b.getAttribute('aria-labelledby').split(' ')[0]]""") == [
+        0, -1, "cmp-others-label"]
+    assert axe_violations(browser.driver) == []
+    assert console_errors(browser) == []
+
+
+def test_skane_quick_pick_puts_all_33_municipalities_in_the_url(browser, built_db) -> None:
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        skane = {r[0] for r in con.execute(
+            "SELECT code FROM region WHERE kind = 'municipality' AND county_code = '12'").fetchall()}
+    assert len(skane) == 33
+    open_page(browser, "indicator=employment_rate&region=1280,MLR")
+    browser.find_element("#cmp-pick-skane").click()
+    WebDriverWait(browser.driver, 15).until(lambda d: len(region_list(d.current_url)) >= 34)
+    regions = region_list(browser.driver.current_url)
+    assert set(regions) - {"MLR"} == skane and "MLR" in regions
+    browser.wait_for_contains_text("#cmp-others", "Helsingborg", timeout=10)
+    WebDriverWait(browser.driver, 15).until(lambda d: len(d.execute_script(TRACES)) == 34)
+    assert {t["code"] for t in browser.driver.execute_script(TRACES)} == skane | {"MLR"}
+    assert console_errors(browser) == []

@@ -319,3 +319,82 @@ def test_small_multiples_share_a_scale(cat) -> None:
 def test_compare_strings_exist_in_both_languages() -> None:
     keys = [k for k in SV if k.startswith("compare.")]
     assert len(keys) > 80 and all(k in EN for k in keys)
+
+
+# ---------------------------------------------------------------- regions outside MLR (the search list)
+
+HELSINGBORG = "1283"
+HALLAND = "13"
+
+
+def test_search_list_holds_every_other_municipality_and_county(cat) -> None:
+    others = cat.others
+    assert len(others) == 290 - 12 + 20  # the other municipalities and every county but Skåne
+    assert HELSINGBORG in others and HALLAND in others
+    assert not set(others) & set(cat.municipalities)
+    assert not set(others) & {"MLR", "12", "00"}
+    assert cat.names("sv")[HELSINGBORG] == "Helsingborg"
+    municipal = [c for c in others if c != HALLAND and len(c) == 4]
+    assert others[: len(municipal)] == municipal  # municipalities A–Ö first, then the counties
+    assert cat.is_member("1280") and not cat.is_member(HELSINGBORG) and not cat.is_member(HALLAND)
+
+
+def test_non_member_in_the_url_goes_to_the_search_list_and_round_trips(cat) -> None:
+    state = compare.resolve({"indicator": "employment_rate", "region": "1283,1280"}, cat)
+    assert state.regions == ("1280", HELSINGBORG) and state.notices == ()
+    assert compare.split_regions(state.regions, cat) == {"munis": ["1280"], "bench": [], "others": [HELSINGBORG]}
+    query = compare.to_query(state)
+    assert "region=1280,1283" in query
+    assert compare.resolve(compare.query_args(query), cat) == state
+    controls = {"indicator": "employment_rate", "munis": ["1280"], "bench": ["MLR"], "others": [HELSINGBORG, 5],
+                "measure": "abs", "view": "line", "focus": compare.NO_FOCUS}
+    args = compare.controls_args(controls, "sv", None)
+    assert args["region"] == "1280,MLR,1283"
+    assert compare.resolve(args, cat).regions == ("1280", "MLR", HELSINGBORG)
+
+
+def test_skane_pick_chooses_all_33_municipalities(cat) -> None:
+    assert len(cat.skane) == 33 and HELSINGBORG in cat.skane
+    munis, others, focus = compare.pick("skane", "employment_rate", "1281", [HALLAND], cat)
+    assert munis == cat.municipalities and focus == "1281"
+    assert HELSINGBORG in others and HALLAND not in others
+    assert sorted(munis + others) == sorted(cat.skane)
+    args = compare.controls_args({"indicator": "employment_rate", "munis": munis, "others": others}, "sv", None)
+    state = compare.resolve(args, cat)
+    assert state.notices == () and sorted(state.regions) == sorted(cat.skane)
+    # the other picks leave the search list alone
+    assert compare.pick("all", "employment_rate", None, [HALLAND, "bogus"], cat) == (cat.members, [HALLAND], None)
+
+
+def test_non_member_is_drawn_as_a_municipality_not_a_benchmark(cat) -> None:
+    view = view_for(cat, indicator="employment_rate", region="1283,1280,MLR")
+    traces = {tr.name: tr for tr in view.figure.data}
+    assert set(traces) == {"Malmö", "Helsingborg", "MalmöLundregionen"}
+    helsingborg, malmo = traces["Helsingborg"], traces["Malmö"]
+    assert helsingborg.meta["region_code"] == HELSINGBORG
+    assert helsingborg.line.color != malmo.line.color and helsingborg.marker.symbol != malmo.marker.symbol
+    assert helsingborg.line.dash is None and helsingborg.line.width == malmo.line.width
+    assert helsingborg.line.color != traces["MalmöLundregionen"].line.color
+    assert list(view.names) == ["1280", "MLR", HELSINGBORG]
+    assert "Helsingborg" in view.summary or "Malmö" in view.summary
+
+
+def test_share_of_the_mlr_total_is_for_members_only(cat) -> None:
+    view = view_for(cat, indicator="newly_arrived_enrolled", region="1280,1283,13", measure="share")
+    assert view.state.measure == "share"
+    assert set(view.names) == {"1280"}
+    assert any("Helsingborg" in n and "Region Halland" in n and "medlemskommuner" in n for n in view.notes)
+    frame = pd.DataFrame({"region_code": ["1280", HELSINGBORG, HALLAND, "MLR"], "period": [2018] * 4,
+                          "value": [10.0, 10.0, 10.0, 100.0], "status": "ok"})
+    frame["value_abs"] = frame["value"]
+    out = compare.measure_frame(frame, "share", population=None, base=None,
+                                meta={"per_capita": False, "aggregation": "sum"}, memberships=cat.memberships)
+    got = dict(zip(out["region_code"], out["value"], strict=True))
+    assert got["1280"] == pytest.approx(10.0)
+    assert math.isnan(got[HELSINGBORG]) and math.isnan(got[HALLAND])
+
+
+def test_other_counties_go_to_the_right_axis_when_totals_dwarf_municipalities(cat) -> None:
+    view = view_for(cat, indicator="population", region="1280,1283,13", measure="abs")
+    axes = {tr.meta["region_code"]: tr.yaxis for tr in view.figure.data}
+    assert axes == {"1280": "y", HELSINGBORG: "y", HALLAND: "y2"}
