@@ -514,9 +514,12 @@ def headline(indicator: Mapping[str, Any], frame: pd.DataFrame, target: Mapping[
 
 def indicator_chart(h: Headline | None, indicator: Mapping[str, Any], frame: pd.DataFrame, names: Mapping[str, str],
                     responsible: Iterable[str], activities: pd.DataFrame, lang: str = "sv", *,
-                    large: bool = False) -> ChartParts:
+                    large: bool = False, partner: tuple[Mapping[str, Any], pd.DataFrame] | None = None) -> ChartParts:
     """The focus chart of one indicator: regions (``chart_names``), the target of ``h``, the projection of
-    the target's scope to the target year, and the activities (id, year, title_sv/title_en)."""
+    the target's scope to the target year, and the activities (id, year, title_sv/title_en).
+
+    ``partner``: the indicator on the other side of a series break and its rows; its MLR line is drawn
+    beside this one (never joined to it) and the years both series have are shaded and named."""
     lang = lang_of(lang)
     sfx = "en" if lang == "en" else "sv"
     unit = indicator["unit_en"] if lang == "en" else indicator["unit"]
@@ -536,7 +539,40 @@ def indicator_chart(h: Headline | None, indicator: Mapping[str, Any], frame: pd.
                        responsible=responsible, target=target, baseline=baseline,
                        scope_name=scope_name, projection=proj, activities=acts,
                        large=large)
+    if partner is not None:
+        add_series_break(fig, frame, partner, scope, lang)
     return ChartParts(fig, data, shown, extras_frame(target, baseline, proj, scope), proj, acts)
+
+
+def add_series_break(fig: go.Figure, frame: pd.DataFrame, partner: tuple[Mapping[str, Any], pd.DataFrame],
+                     scope: str, lang: str) -> tuple[int, int] | None:
+    """The other series' line for ``scope`` (dashed, its own legend entry) and the overlap years shaded."""
+    other, rows = partner
+    sfx = "en" if lang_of(lang) == "en" else "sv"
+    line = _clean(rows[rows["region_code"] == scope])
+    if line.empty:
+        return None
+    fig.add_trace(go.Scatter(
+        x=line["period"].tolist(), y=line["value"].astype(float).tolist(), mode="lines+markers",
+        name=t("board.break.other", lang, scope=scope, name=other[f"name_{sfx}"]),
+        line={"color": "#6f42c1", "width": 3, "dash": "dash"}, marker={"symbol": "diamond-open", "size": 9},
+        legendgroup="break", meta={"kind": "series_break", "indicator_id": other["id"]},
+        hovertemplate=f"%{{y:,.1f}}<extra>{other[f'name_{sfx}']}</extra>",
+    ))
+    mine = set(_clean(frame[frame["region_code"] == scope])["period"].astype(int))
+    overlap = sorted(mine & set(line["period"].astype(int)))
+    if not overlap:
+        return None
+    first, last = overlap[0], overlap[-1]
+    fig.add_vrect(x0=first - 0.4, x1=last + 0.4, fillcolor="rgba(111,66,193,0.08)", line_width=0, layer="below",
+                  name="series-break")
+    fig.add_annotation(x=(first + last) / 2, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                       text=t("board.break.label", lang, first=first, last=last), font={"size": 12, "color": "#4b2a8a"},
+                       name="series-break-label")
+    xr = fig.layout.xaxis.range
+    if xr is not None:
+        fig.update_xaxes(range=[min(xr[0], line["period"].min() - 0.5), max(xr[1], line["period"].max() + 0.5)])
+    return first, last
 
 
 PRINT_PAGE_WIDTH, PRINT_GAP, PRINT_HEIGHT = 1047, 23, 265

@@ -202,7 +202,9 @@ def presentation_nav(path: str, focus_ids: Sequence[str], titles: Mapping[str, s
 
 def chart(h: board.Headline | None, ind: Mapping[str, Any], frame: pd.DataFrame, names: Mapping[str, str],
           responsible: Sequence[str], activities: pd.DataFrame, lang: str, *, large: bool = False,
-          headline_chart: bool = False, show_status: bool = True) -> html.Section:
+          headline_chart: bool = False, show_status: bool = True,
+          partner: tuple[Mapping[str, Any], pd.DataFrame] | None = None,
+          substitutes: Sequence[Mapping[str, Any]] = ()) -> html.Section:
     """One indicator's chart on a focus page, with summary, notes, table and CSV (``components.chart_block``).
 
     ``show_status`` False for a closed focus area, which is no longer followed against targets.
@@ -214,7 +216,7 @@ def chart(h: board.Headline | None, ind: Mapping[str, Any], frame: pd.DataFrame,
     status = h.status if h else None
     target = h.target if h else None
     scope = h.scope if h else "MLR"
-    parts = board.indicator_chart(h, ind, frame, names, responsible, activities, lang, large=large)
+    parts = board.indicator_chart(h, ind, frame, names, responsible, activities, lang, large=large, partner=partner)
     fig, data, names, extras, proj, acts = parts.figure, parts.data, parts.names, parts.extras, parts.projection, \
         parts.activities
     scope_name = _scope_name(scope, names)
@@ -222,6 +224,15 @@ def chart(h: board.Headline | None, ind: Mapping[str, Any], frame: pd.DataFrame,
     notes: list[object] = []
     if responsible:
         notes.append(html.P(t("board.legend.title", lang), className="small line-key"))
+    if partner is not None:
+        notes.append(html.P([_icon("bi-signpost-split"), " ", t("board.break.note", lang, other=partner[0][f"name_{sfx}"])],
+                            className="small series-break-note"))
+    if ind.get("substitute_for"):
+        notes.append(html.P([_icon("bi-arrow-left-right"), " ", t("board.substitute.note", lang)],
+                            className="small substitute-note"))
+    if substitutes:
+        notes.append(html.P([_icon("bi-pencil-square"), " ", t("board.plan_measure.note", lang, substitutes="; ".join(
+            s[f"name_{sfx}"] for s in substitutes))], className="small plan-measure-note"))
     if status is not None and show_status and (headline_chart or target):
         notes.append(status_line(status, lang, h.movers_text(lang) if h else ""))
     if target:

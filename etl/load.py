@@ -126,7 +126,8 @@ def _catalog_frames(cat: Catalog) -> dict[str, pd.DataFrame]:
                  "decimals": i.decimals, "definition": i.definition_sv, "definition_en": i.definition_en,
                  "source": i.source, "source_table": i.source_table, "frequency": i.frequency,
                  "higher_is_better": i.higher_is_better, "per_capita": i.per_capita,
-                 "aggregation": i.aggregation, "focus_area_id": i.focus_area}
+                 "aggregation": i.aggregation, "focus_area_id": i.focus_area, "break_with": i.break_with,
+                 "substitute_for": i.substitute_for}
                 for i in cat.indicators.indicators
             ]
         ),

@@ -175,11 +175,26 @@ def _indicator_section(lang: str) -> html.Section:
                         **{"aria-labelledby": "about-indicators"})
 
 
+GAPS = ("starts", "applicants", "kolada_years", "permits_2020", "small", "sex")
+"""The known gaps, each with why it is missing and how it gets filled (texts in i18n: about.gap.*)."""
+
+
+def _known_gaps(lang: str) -> html.Section:
+    """What is still missing, why, and which fetch or import fills it."""
+    items = [html.Li([html.Strong(t(f"about.gap.{key}.what", lang) + ". "), t(f"about.gap.{key}.why", lang), " ",
+                      html.Span(t(f"about.gap.{key}.fill", lang), className="gap-fill")], id=f"gap-{key}")
+             for key in GAPS]
+    return html.Section([html.H2(t("about.gaps_heading", lang), id="about-gaps", className="h4"),
+                         html.P(t("about.gaps_intro", lang)), html.Ul(items, className="known-gaps")],
+                        className="about-section", **{"aria-labelledby": "about-gaps"})
+
+
 def layout(lang: str | None = None, **_query: str) -> html.Div:
     """Not wrapped in ``page``: the method and the accessibility statement show even without a database."""
     lang = lang_of(lang)
     status_rule = _status_rule(lang)
-    sections = [("about-indicators", "about.sources"), ("about-status", "about.status_rule"),
+    sections = [("about-indicators", "about.sources"), ("about-gaps", "about.gaps_heading"),
+                ("about-status", "about.status_rule"),
                 ("about-method", "about.method"), ("about-api", "about.api_heading"),
                 ("tillganglighet", "a11y.heading")]
     if status_rule is None:
@@ -196,6 +211,7 @@ def layout(lang: str | None = None, **_query: str) -> html.Div:
         html.H1(t("about.heading", lang)),
         toc,
         _indicator_section(lang),
+        _known_gaps(lang),
     ]
     if status_rule is not None:
         body.append(html.Section([html.H2(t("about.status_rule", lang), id="about-status", className="h4"),

@@ -41,6 +41,15 @@ def layout(lang: str, focus_id: str | None = None, **query: str) -> html.Div:
     titles = {f"/fokus/{a['id']}": a[name_col(lang)] for a in active.to_dict("records")}
     titles["/"] = t("home.heading", lang)
 
+    def partner(i: str) -> tuple[dict, object] | None:
+        other = inds.loc[i, "break_with"]
+        if not isinstance(other, str) or other not in inds.index:
+            return None
+        return inds.loc[other].to_dict(), queries.series([other], ["MLR"], board.FIRST_YEAR, 2100)
+
+    def substitutes(i: str) -> list[dict]:
+        return [r for r in inds.to_dict("records") if r.get("substitute_for") == i]
+
     heads = {i: board.headline(inds.loc[i].to_dict(), frame[frame["indicator_id"] == i],
                                board.pick_target(targets, i, focus_id), names_sv, groups) for i in ids}
     shown = head_ids if on_stage else ids
@@ -50,7 +59,7 @@ def layout(lang: str, focus_id: str | None = None, **query: str) -> html.Div:
     charts = [queries.cached(f"focus.chart:{focus_id}:{i}:{lang}:{on_stage}", lambda i=i: board_view.chart(
                   heads[i], inds.loc[i].to_dict(), frame[frame["indicator_id"] == i], names, responsible,
                   board.activities_for(acts, i), lang, large=on_stage, headline_chart=i in head_ids,
-                  show_status=not closed))
+                  show_status=not closed, partner=partner(i), substitutes=substitutes(i)))
               for i in shown]
     latest = results.head(1).to_dict("records")
     title = html.H1([fa[f"name_{sfx}"], " ",

@@ -22,18 +22,23 @@ def test_overview_cards_show_each_status_as_text_with_its_reason(browser) -> Non
         " h.querySelector('.status-badge').textContent.trim(), !!h.querySelector('.status-badge i.bi'),"
         " h.querySelector('.status-reason').textContent.trim()])")
     found = {ind: (label, icon, reason) for ind, label, icon, reason in badges}
-    assert set(found) == {"vocational_applicants", "industry_programme_applicants", "housing_starts",
-                          "housing_completions", "employment_rate", "unemployment_rate",
-                          "newly_arrived_work_or_study"}
+    assert set(found) == {"vocational_applicants", "eligible_vocational", "upper_secondary_degree_4y",
+                          "post_secondary_education", "housing_starts", "housing_completions",
+                          "housing_completions_per1000", "building_permits_per1000", "employment_rate_rams",
+                          "employment_rate", "unemployment_18_64", "youth_unemployment", "newly_arrived_work_or_study"}
     assert all(icon and label and reason for label, icon, reason in found.values())
-    assert found["unemployment_rate"][0] == "På väg mot målet"
-    assert "från 2015 till 2018" in found["unemployment_rate"][2]
+    assert found["unemployment_18_64"][0] == "På väg mot målet 2015\u21922022"
+    assert "från 2015 till 2022" in found["unemployment_18_64"][2]
+    assert found["employment_rate"][0].endswith("2020\u21922022")  # BAS: within its own series
     assert found["vocational_applicants"][0] == "Underlag saknas"
+    movers = browser.driver.execute_script(
+        "return document.querySelector('[data-indicator=unemployment_18_64] .status-movers').textContent")
+    assert "av 12 medlemskommuner på väg mot målet (2015\u21922022); i Skåne" in movers
     # The sparkline is decoration for screen readers; its text equivalent is there instead.
     spark = browser.driver.execute_script(
-        "const s = document.querySelector('[data-indicator=unemployment_rate] .sparkline');"
+        "const s = document.querySelector('[data-indicator=unemployment_18_64] .sparkline');"
         "return [s.getAttribute('aria-hidden'), s.parentElement.querySelector('.visually-hidden').textContent]")
-    assert spark[0] == "true" and spark[1].startswith("MalmöLundregionen 2011–2024")
+    assert spark[0] == "true" and spark[1].startswith("MalmöLundregionen 2010–2022")
     assert console_errors(browser) == []
 
 
@@ -78,17 +83,18 @@ def test_print_stylesheet_gives_one_focus_area_per_a4_landscape_page(browser) ->
 
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     browser.wait_for_page(url=browser.server_url + "/fokus/sysselsattning")
-    browser.wait_for_element("#ind-unemployment_rate-graph .main-svg", timeout=15)
+    browser.wait_for_element("#ind-unemployment_18_64-graph .main-svg", timeout=15)
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     driver.execute_script("window.dispatchEvent(new Event('beforeprint'))")
     printed = driver.execute_script(
         "return {breaks: [...document.querySelectorAll('.focus-print')].map(s => getComputedStyle(s).breakBefore),"
         " shown: [...document.querySelectorAll('.board-chart')].filter(c => getComputedStyle(c).display !== 'none')"
         "   .map(c => c.querySelector('.dash-graph').id),"
-        " width: document.querySelector('#ind-unemployment_rate-graph .js-plotly-plot')._fullLayout.width}")
+        " width: document.querySelector('#ind-unemployment_18_64-graph .js-plotly-plot')._fullLayout.width}")
     assert printed["breaks"] == ["page"]
-    assert printed["shown"] == ["ind-employment_rate-graph", "ind-unemployment_rate-graph",
+    assert printed["shown"] == ["ind-employment_rate_rams-graph", "ind-employment_rate-graph",
+                                "ind-unemployment_18_64-graph", "ind-youth_unemployment-graph",
                                 "ind-newly_arrived_work_or_study-graph"]
-    assert printed["width"] == (1047 - 2 * 23) // 3
+    assert printed["width"] == (1047 - 4 * 23) // 5  # the five headline charts side by side
     driver.execute_script("window.dispatchEvent(new Event('afterprint'))")
     assert console_errors(browser) == []

@@ -311,3 +311,22 @@ def _ids(node):
     elif isinstance(node, list):
         for value in node:
             yield from _ids(value)
+
+
+def test_the_employment_chart_shows_both_series_and_marks_the_break_never_splicing() -> None:
+    rams = pd.DataFrame({"region_code": "MLR", "period": [2018, 2019, 2020, 2021], "value": [74.0, 74.5, 73.9, 75.0]})
+    bas = pd.DataFrame({"region_code": "MLR", "period": [2020, 2021, 2022], "value": [75.9, 77.1, 78.4]})
+    ind = {"id": "employment_rate_rams", "unit": "procent", "unit_en": "per cent", "decimals": 1,
+           "name_sv": "RAMS", "name_en": "RAMS"}
+    other = {"id": "employment_rate", "name_sv": "Sysselsättningsgrad (BAS)", "name_en": "Employment rate (BAS)"}
+    parts = board.indicator_chart(None, ind, rams, {"MLR": "MalmöLundregionen"}, [], pd.DataFrame(), "sv",
+                                  partner=(other, bas))
+    kinds = [(tr.meta or {}).get("kind") for tr in parts.figure.data]
+    assert kinds.count("region") == 1 and kinds.count("series_break") == 1
+    line = next(tr for tr in parts.figure.data if (tr.meta or {}).get("kind") == "series_break")
+    assert list(line.x) == [2020, 2021, 2022] and line.name == "MLR: Sysselsättningsgrad (BAS)"
+    region = next(tr for tr in parts.figure.data if (tr.meta or {}).get("kind") == "region")
+    assert list(region.x) == [2018, 2019, 2020, 2021]  # the RAMS line stops where RAMS stops
+    shaded = [s for s in parts.figure.layout.shapes if s.name == "series-break"]
+    assert len(shaded) == 1 and (shaded[0].x0, shaded[0].x1) == (2019.6, 2021.4)
+    assert any("Seriebrott: båda serierna 2020–2021" == a.text for a in parts.figure.layout.annotations)

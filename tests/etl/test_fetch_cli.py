@@ -62,9 +62,11 @@ def test_fetch_publishes_with_provenance_and_revisions(httpserver: HTTPServer, d
         old = con.execute("SELECT value FROM observation_history WHERE indicator_id='population' "
                           "AND region_code='1281' AND period=2024").fetchone()
         assert old is not None and old[0] > 100000
-        # Years the fetch did not cover keep their seed figures.
+        # Years the fetch did not cover keep their seed figures (SCB's), Kolada's N01951 filling the rest.
         assert con.execute("SELECT count(*) FROM observation WHERE indicator_id='population' "
-                           "AND period=2015 AND value IS NOT NULL").fetchone()[0] == 14
+                           "AND period=2015 AND value IS NOT NULL AND source LIKE 'SCB%'").fetchone()[0] == 14
+        assert con.execute("SELECT count(*) FROM observation WHERE indicator_id='population' "
+                           "AND period=2015 AND value IS NOT NULL").fetchone()[0] == 290 + 21 + 1
 
 
 def test_failed_fetch_publishes_nothing(httpserver: HTTPServer, data_copy: Path, live: Path) -> None:
