@@ -227,7 +227,7 @@ def chart(h: board.Headline | None, ind: Mapping[str, Any], frame: pd.DataFrame,
     if partner is not None:
         notes.append(html.P([_icon("bi-signpost-split"), " ", t("board.break.note", lang, other=partner[0][f"name_{sfx}"])],
                             className="small series-break-note"))
-    if ind.get("substitute_for"):
+    if isinstance(ind.get("substitute_for"), str):
         notes.append(html.P([_icon("bi-arrow-left-right"), " ", t("board.substitute.note", lang)],
                             className="small substitute-note"))
     if substitutes:

@@ -330,3 +330,13 @@ def test_the_employment_chart_shows_both_series_and_marks_the_break_never_splici
     shaded = [s for s in parts.figure.layout.shapes if s.name == "series-break"]
     assert len(shaded) == 1 and (shaded[0].x0, shaded[0].x1) == (2019.6, 2021.4)
     assert any("Seriebrott: båda serierna 2020–2021" == a.text for a in parts.figure.layout.annotations)
+
+
+def test_only_substitutes_say_they_are_substitutes_and_the_plan_measure_says_how_it_is_filled(app) -> None:
+    from dashboard.pages import focus
+
+    skills = json.dumps(focus.layout(focus_id="kompetensforsorjning"), cls=plotly.utils.PlotlyJSONEncoder,
+                        ensure_ascii=False)
+    jobs = json.dumps(focus.layout(focus_id="sysselsattning"), cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+    assert "substitute-note" in skills and "plan-measure-note" in skills and "python -m etl import" in skills
+    assert "substitute-note" not in jobs and "series-break-note" in jobs
