@@ -66,7 +66,9 @@ def headline_item(h: board.Headline, names: Mapping[str, str], lang: str, *, lev
         year, value = latest
         figure = html.P([html.Span(fmt_number(value, int(ind["decimals"]), lang), className="headline-value"),
                          " ", html.Span(unit, className="headline-unit"),
-                         html.Span(t("board.value_of", lang, scope=scope_name, year=year), className="headline-when")],
+                         html.Span(t("board.value_of", lang, scope=scope_name, year=year), className="headline-when"),
+                         html.Span(t("board.approximation", lang), className="headline-approx")
+                         if model.approximated(ind, h.scope) else None],
                         className="headline-figure")
         base = h.status.numbers.get("baseline_period") if h.status.numbers.get("baseline_value") is not None else None
         spark = None if not spark else html.Div(

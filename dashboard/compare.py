@@ -438,6 +438,8 @@ def build_view(state: CompareState, cat: Catalog, frame: pd.DataFrame | None,
         if no_base:
             notes.append(t("compare.note.no_base", lang, base=state.base,
                            regions=", ".join(all_names[c] for c in no_base)))
+    if "MLR" in names and model.approximated(ind, "MLR"):
+        notes.append(t("compare.note.approximation", lang))
     if "MLR" in names or state.measure == "share":
         change = membership_note(cat.memberships, all_names, state.first, state.last, lang)
         if change:

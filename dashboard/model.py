@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from dashboard.i18n import name_col
@@ -33,6 +36,14 @@ def county_codes(regions: pd.DataFrame, county: str) -> list[str]:
     """The municipalities of one county (``12`` = Skåne's 33), in code order."""
     rows = regions[(regions["kind"] == "municipality") & (regions["county_code"] == county)]
     return sorted(rows["code"])
+
+
+def approximated(indicator: Mapping[str, Any], scope: str) -> bool:
+    """True when ``scope`` is MLR and its value is a weighted mean whose weight is not the rate's own
+    denominator (the ETL's method text says "approximation" too)."""
+    exact = indicator.get("weight_exact")
+    exact = exact is not None and not pd.isna(exact) and bool(exact)
+    return scope == "MLR" and indicator.get("aggregation") == "population_weighted" and not exact
 
 
 def latest_value(frame: pd.DataFrame, region: str) -> tuple[int, float] | None:

@@ -35,9 +35,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         {"type": "string"}, "housing_starts,population"),
     "region": _param(
         "region",
-        f"One or more region codes, comma-separated (at most {MAX_LIST}): municipality codes (4 digits), `MLR` "
-        "(the Malmö–Lund Region total), `12` (Skåne County), `00` (Sweden); see /api/v1/regions. "
-        "Omitted: every region.",
+        f"One or more region codes, comma-separated (at most {MAX_LIST}): municipality codes (4 digits, any of "
+        "Sweden's 290), `MLR` (the Malmö–Lund Region total), county codes (2 digits, `12` = Skåne County), `00` "
+        "(Sweden); see /api/v1/regions. `all`: every region. Omitted: the Malmö–Lund Region's members, `MLR`, "
+        "`12` and `00`.",
         {"type": "string"}, "1280,1281,MLR"),
     "from": _param("from", f"First year (four digits, {MIN_YEAR}–{MAX_YEAR}); omitted: no lower bound.", YEAR, "2015"),
     "to": _param("to", f"Last year (four digits, {MIN_YEAR}–{MAX_YEAR}, not before `from`); omitted: no upper bound.",
@@ -73,8 +74,9 @@ COLUMN_DOCS = {
                         "be computed. Derived measures are rounded to 4 decimals."),
     "unit": ("string", "Unit of `value` in `lang` (changes with `measure`)."),
     "measure": ("string", "abs, per1000, index or share."),
-    "status": ("string", "final, preliminary, missing (the source's marker), derived (computed MLR total) or "
-                         "incomplete (no MLR total: a member lacks a value)."),
+    "status": ("string", "final, preliminary, missing (the source's marker), break (a year both sides of a series "
+               "break have), substitute (stands in for the plan's own measure), derived (computed MLR total) or "
+               "incomplete (no MLR total: a member lacks a value)."),
     "source": ("string", "The source; for MLR totals the method of computation."),
     "source_url": ("string", "Address the value was retrieved from (null for computed totals)."),
     "retrieved_at": ("string", "Retrieval date, YYYY-MM-DD (null for computed totals)."),

@@ -272,7 +272,12 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+# libyaml's parser where PyYAML was built with it (the wheels are): the catalogue lists all 290
+# municipalities, and the pure-Python parser took a second and a half for it.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(path: Path) -> tuple[Any, str]:
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -282,7 +287,7 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     if not text.strip():
         raise InputError([Problem(path, "file is empty")])
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        return yaml.load(text, Loader=LOADER), text  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -290,10 +295,11 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
 
 def _validate_file(path: Path, model: type[Strict]) -> Strict:
-    raw, node = _read_yaml(path)
+    raw, text = _read_yaml(path)
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
+        node = yaml.compose(text, Loader=LOADER)  # only now: for the line numbers of the problems
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])

@@ -127,7 +127,9 @@ def _catalog_frames(cat: Catalog) -> dict[str, pd.DataFrame]:
                  "source": i.source, "source_table": i.source_table, "frequency": i.frequency,
                  "higher_is_better": i.higher_is_better, "per_capita": i.per_capita,
                  "aggregation": i.aggregation, "focus_area_id": i.focus_area, "break_with": i.break_with,
-                 "substitute_for": i.substitute_for}
+                 "substitute_for": i.substitute_for,
+                 "weight_indicator": i.weight_indicator if i.aggregation == "population_weighted" else None,
+                 "weight_exact": i.weight_exact if i.aggregation == "population_weighted" else None}
                 for i in cat.indicators.indicators
             ]
         ),

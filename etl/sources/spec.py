@@ -194,7 +194,7 @@ class SourcesFile(_Strict):
     sources: dict[Annotated[str, Field(pattern=_ID)], SourceSpec]
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
 
 
@@ -245,7 +245,6 @@ def load_source_specs(path: str | Path) -> dict[str, ScbSpec | KoladaSpec]:
     try:
         text = path.read_text(encoding="utf-8-sig")
         raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except OSError as exc:
         raise ValueError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
@@ -253,6 +252,7 @@ def load_source_specs(path: str | Path) -> dict[str, ScbSpec | KoladaSpec]:
     try:
         parsed = SourcesFile.model_validate(raw)
     except ValidationError as exc:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)  # only now: for the line numbers
         lines = []
         for err in exc.errors():
             field = _field_path(err["loc"])

@@ -19,7 +19,8 @@ CREATE TABLE indicator (id VARCHAR PRIMARY KEY, name_sv VARCHAR NOT NULL, name_e
     unit VARCHAR NOT NULL, unit_en VARCHAR NOT NULL, decimals INTEGER NOT NULL, definition VARCHAR NOT NULL,
     definition_en VARCHAR NOT NULL, source VARCHAR NOT NULL, source_table VARCHAR NOT NULL,
     frequency VARCHAR NOT NULL, higher_is_better BOOLEAN, per_capita BOOLEAN NOT NULL,
-    aggregation VARCHAR NOT NULL, focus_area_id VARCHAR, break_with VARCHAR, substitute_for VARCHAR);
+    aggregation VARCHAR NOT NULL, focus_area_id VARCHAR, break_with VARCHAR, substitute_for VARCHAR,
+    weight_indicator VARCHAR, weight_exact BOOLEAN);
 CREATE TABLE observation (indicator_id VARCHAR NOT NULL, region_code VARCHAR NOT NULL, period INTEGER NOT NULL,
     value DOUBLE, status VARCHAR NOT NULL, source VARCHAR NOT NULL, source_url VARCHAR,
     retrieved_at TIMESTAMP, note VARCHAR, load_id VARCHAR NOT NULL,

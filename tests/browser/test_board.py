@@ -24,7 +24,7 @@ def test_overview_cards_show_each_status_as_text_with_its_reason(browser) -> Non
     found = {ind: (label, icon, reason) for ind, label, icon, reason in badges}
     assert set(found) == {"vocational_applicants", "eligible_vocational", "upper_secondary_degree_4y",
                           "post_secondary_education", "housing_starts", "housing_completions",
-                          "housing_completions_per1000", "building_permits_per1000", "employment_rate_rams",
+                          "housing_completions_per1000", "building_permits_per1000", "dwellings_per1000", "employment_rate_rams",
                           "employment_rate", "unemployment_18_64", "youth_unemployment", "newly_arrived_work_or_study"}
     assert all(icon and label and reason for label, icon, reason in found.values())
     assert found["unemployment_18_64"][0] == "På väg mot målet 2015\u21922022"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -182,10 +183,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_bulk_input_is_refused_naming_file_and_line(case: str, data_copy: Path, tmp_path: Path) -> None:
+def test_bad_bulk_input_is_refused_naming_file_and_line(case: str, data_copy: Path, tmp_path: Path,
+                                                        built_db: Path) -> None:
     db = tmp_path / "live.duckdb"
-    first = CliRunner().invoke(cli, ["build", "--data", str(data_copy), "--db", str(db)])
-    assert first.exit_code == 0, first.output
+    shutil.copyfile(built_db, db)  # a live database built from the same shipped data
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     edit, message = CASES[case]
     edit(data_copy)
