@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -93,29 +94,6 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _write_rows(ws: Any, rows: Iterable[Sequence[Any]], date_columns: Sequence[int] = ()) -> None:
-    for row in rows:
-        ws.append([_xlsx_value(v) for v in row])
-    for col in date_columns:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            if isinstance(cell.value, (dt.date, dt.datetime)):
-                cell.number_format = "yyyy-mm-dd"
-
-
-def _fit_columns(ws: Any, cap: int = MAX_WIDTH) -> None:
-    widths: dict[int, int] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is None:
-                continue
-            is_date = isinstance(cell.value, (dt.date, dt.datetime))
-            text = cell.value.strftime("%Y-%m-%d") if is_date else str(cell.value)
-            longest = max((len(line) for line in text.splitlines()), default=0)
-            widths[cell.column] = max(widths.get(cell.column, 0), longest)
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(cap, max(8, width + 2))
-
-
 def _to_date(value: Any) -> Any:
     if isinstance(value, str) and len(value) == 10:
         try:
@@ -125,6 +103,39 @@ def _to_date(value: Any) -> Any:
     return value
 
 
+def _widths(rows: Sequence[Sequence[Any]], cap: int = MAX_WIDTH) -> list[int]:
+    """Column widths that fit the longest line of each column (dates as yyyy-mm-dd)."""
+    widths: dict[int, int] = {}
+    for row in rows:
+        for i, value in enumerate(row):
+            if value is None:
+                continue
+            text = value.strftime("%Y-%m-%d") if isinstance(value, (dt.date, dt.datetime)) else str(value)
+            longest = max((len(line) for line in text.splitlines()), default=0)
+            widths[i] = max(widths.get(i, 0), longest)
+    return [min(cap, max(8, widths.get(i, 0) + 2)) for i in range(max(widths, default=-1) + 1)]
+
+
+def _column_widths(frame: pd.DataFrame, header: Sequence[str], cap: int = MAX_WIDTH) -> list[int]:
+    """As ``_widths``, column-wise over a frame (a workbook of every region holds a million cells)."""
+    out = []
+    for name, col in zip(header, frame.columns, strict=True):
+        values = frame[col].dropna()
+        if values.empty:
+            longest = 0
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            longest = 10
+        else:
+            longest = int(values.astype(str).str.split("\n").map(lambda parts: max(map(len, parts))).max())
+        out.append(min(cap, max(8, max(longest, len(name)) + 2)))
+    return out
+
+
+def _set_widths(ws: Any, widths: Sequence[int]) -> None:
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
 def to_xlsx(frame: pd.DataFrame, metadata: Sequence[tuple[str, Any]], indicators: Sequence[Mapping[str, Any]],
             *, labels: Mapping[str, str] | None = None, column_notes: Mapping[str, str] | None = None,
             sheet_names: tuple[str, str] = ("Data", "Metadata")) -> bytes:
@@ -132,50 +143,57 @@ def to_xlsx(frame: pd.DataFrame, metadata: Sequence[tuple[str, Any]], indicators
     metadata sheet: ``metadata`` as label/value rows, then one row per indicator, then the columns.
 
     ``indicators`` are dicts with the same keys (shown as a table); ``labels`` translates those keys
-    and the metadata headings; ``column_notes`` describes each data column.
+    and the metadata headings; ``column_notes`` describes each data column. Written in openpyxl's
+    write-only mode, row by row, so a workbook of every region stays within seconds.
     """
     labels = labels or {}
-    wb = Workbook()
-    data = wb.active
-    data.title = sheet_names[0]
-    data.append([neutralise(str(c)) for c in frame.columns])
-    date_cols = [i + 1 for i, c in enumerate(frame.columns) if c.endswith("_at")]
-    rows = ([_to_date(v) if (i + 1) in date_cols else v for i, v in enumerate(row)]
-            for row in frame.itertuples(index=False, name=None))
-    _write_rows(data, rows, date_cols)
+    wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for cell in data[1]:
-        cell.font = bold
+
+    def styled(value: Any, font: Font | None = None, alignment: Alignment | None = None,
+               number_format: str | None = None) -> Any:
+        cell = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            cell.font = font
+        if alignment is not None:
+            cell.alignment = alignment
+        if number_format is not None:
+            cell.number_format = number_format
+        return cell
+
+    ws = data = wb.create_sheet(sheet_names[0])
+    header = [neutralise(str(c)) for c in frame.columns]
+    _set_widths(data, _column_widths(frame, header))
     data.freeze_panes = "A2"
     if len(frame.columns):
         data.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(1, len(frame) + 1)}"
-    _fit_columns(data)
+    data.append([styled(h, bold) for h in header])
+    date_cols = {i for i, c in enumerate(frame.columns) if c.endswith("_at")}
+    for row in frame.itertuples(index=False, name=None):
+        values = [_xlsx_value(_to_date(v) if i in date_cols else v) for i, v in enumerate(row)]
+        data.append([styled(v, number_format="yyyy-mm-dd") if i in date_cols and isinstance(v, (dt.date, dt.datetime))
+                     else v for i, v in enumerate(values)])
 
-    meta = wb.create_sheet(sheet_names[1])
-    for label, value in metadata:
-        meta.append([_xlsx_value(label), _xlsx_value(value)])
-        meta.cell(meta.max_row, 1).font = bold
+    rows: list[tuple[list[Any], bool]] = [([_xlsx_value(label), _xlsx_value(value)], True) for label, value in metadata]
     if indicators:
-        meta.append([])
         keys = list(indicators[0])
-        meta.append([neutralise(labels.get(k, k)) for k in keys])
-        for cell in meta[meta.max_row]:
-            cell.font = bold
-        for ind in indicators:
-            meta.append([_xlsx_value(ind[k]) for k in keys])
+        rows.append(([], False))
+        rows.append(([neutralise(labels.get(k, k)) for k in keys], True))
+        rows += [([_xlsx_value(ind[k]) for k in keys], False) for ind in indicators]
     if column_notes:
-        meta.append([])
-        meta.append([neutralise(labels.get("column", "column")), neutralise(labels.get("meaning", "meaning"))])
-        for cell in meta[meta.max_row]:
-            cell.font = bold
-        for col, note in column_notes.items():
-            meta.append([neutralise(col), neutralise(note)])
-    _fit_columns(meta)
+        rows.append(([], False))
+        rows.append(([neutralise(labels.get("column", "column")), neutralise(labels.get("meaning", "meaning"))], True))
+        rows += [([neutralise(col), neutralise(note)], False) for col, note in column_notes.items()]
+    ws = meta = wb.create_sheet(sheet_names[1])
+    _set_widths(meta, _widths([r for r, _ in rows]))
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in meta.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str) and len(cell.value) > MAX_WIDTH:
-                cell.alignment = wrap
+    for values, heading in rows:
+        cells = []
+        for i, v in enumerate(values):
+            long = isinstance(v, str) and len(v) > MAX_WIDTH
+            first_bold = heading and (i == 0 or len(values) > 2)
+            cells.append(styled(v, bold if first_bold else None, wrap if long else None) if (first_bold or long) else v)
+        meta.append(cells)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

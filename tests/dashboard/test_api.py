@@ -344,3 +344,13 @@ def test_unreadable_database_is_a_json_503(client, tmp_path) -> None:
             assert resp.status_code == 503 and resp.get_json()["error"]["param"] is None
     finally:
         db._db = previous
+
+
+def test_a_workbook_of_everything_is_refused_with_the_way_out_but_csv_gives_it(client) -> None:
+    resp = client.get("/api/v1/observations.xlsx?region=all")
+    assert resp.status_code == 400
+    error = resp.get_json()["error"]
+    assert error["param"] == "region" and "observations.csv" in error["message"] and "30,000" in error["message"]
+    assert client.get("/api/v1/observations.xlsx?indicator=unemployment_18_64&region=all").status_code == 200
+    csv_all = client.get("/api/v1/observations.csv?region=all")
+    assert csv_all.status_code == 200 and csv_all.data.count(b"\n") > 70_000
