@@ -11,9 +11,12 @@ status ``incomplete``) rather than a partial sum that would look like a drop.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from etl.catalog import Catalog, Indicator, RegionGroup
+from etl.errors import InputError, Problem
 
 AGG_COLUMNS = [
     "indicator_id",
@@ -48,6 +51,7 @@ def group_totals(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     obs = observations.set_index(["indicator_id", "region_code", "period"])["value"]
     names = {i.id: i.name_sv.lower() for i in catalog.indicators.indicators}
     out: list[dict[str, object]] = []
+    overflow: list[Problem] = []
     for group in (g for g in catalog.regions.groups if g.kind == "cooperation"):
         codes = [m.code for m in group.members]
         for ind in catalog.indicators.indicators:
@@ -74,6 +78,10 @@ def group_totals(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                     else:
                         total = sum(weights.values())  # type: ignore[arg-type]
                         value = sum(values[c] * weights[c] for c in members) / total  # type: ignore[operator]
+                if value is not None and not math.isfinite(value):
+                    overflow.append(Problem(f"{group.code} totals", f"the {group.code} total for {year} would be "
+                                            f"{value!r}, not a finite number; check the members' values of "
+                                            f"{', '.join(members)}", field=ind.id))
                 if missing and note is None:
                     note = "värde saknas för " + ", ".join(missing)
                 out.append(
@@ -89,4 +97,7 @@ def group_totals(observations: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
                         "note": note,
                     }
                 )
+    if overflow:
+        # Never stored: a NaN would read as "no value" and inf as a number.
+        raise InputError(overflow)
     return pd.DataFrame(out, columns=AGG_COLUMNS)

@@ -7,6 +7,7 @@ the line and the field path, e.g. ``indicators.yaml, line 12, field 'indicators[
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from etl.errors import InputError, Problem
 
 MunicipalityCode = str
+COUNT_UNITS = {"invånare", "lägenheter", "bostäder", "personer"}
 
 
 class Strict(BaseModel):
@@ -138,6 +140,56 @@ class Indicator(Strict):
     substitute_for: str | None = None
     """The plan's own indicator this one stands in for while that has no data; values are marked
     ``substitute`` and the name says what is counted."""
+    min_value: float | None = None
+    max_value: float | None = None
+    """The plausible range of a value; where not given, derived from the unit (see ``bounds``)."""
+
+    @model_validator(mode="after")
+    def _range_is_sane(self) -> Indicator:
+        for key in ("min_value", "max_value"):
+            v = getattr(self, key)
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"{key} must be a finite number")
+        if self.min_value is not None and self.min_value < 0 and not self.allow_negative:
+            raise ValueError("min_value below 0 needs allow_negative: true")
+        low, high = self.bounds()
+        if low > high:
+            raise ValueError(f"min_value ({low:g}) is above max_value ({high:g})")
+        return self
+
+    def bounds(self) -> tuple[float, float]:
+        """The plausible range of one value: ``min_value``/``max_value`` where given, else from the unit.
+
+        The one place the magnitude rules live (seed, fetched, imported and Kolada bulk rows all
+        use it): ``procent`` 0-100; ``... per 1 000 invånare`` 0-1 000; counts (invånare,
+        lägenheter, bostäder, personer) 0-20 000 000, more than Sweden's population; any other
+        unit 0-1e15, so that no sum or weighted mean of values can overflow. ``allow_negative``
+        mirrors the default upper bound below zero.
+        """
+        unit = " ".join(self.unit_sv.lower().split())
+        if unit == "procent":
+            high = 100.0
+        elif unit.endswith("per 1 000 invånare"):
+            high = 1000.0
+        elif unit in COUNT_UNITS:
+            high = 20_000_000.0
+        else:
+            high = 1e15
+        low = -high if self.allow_negative else 0.0
+        return (low if self.min_value is None else self.min_value,
+                high if self.max_value is None else self.max_value)
+
+    def value_problem(self, value: float) -> str | None:
+        """Why ``value`` cannot be a value of this indicator, or None if it can."""
+        if not math.isfinite(value):
+            return f"not a finite number: {value!r}"
+        low, high = self.bounds()
+        if value < 0 and low >= 0:
+            return f"negative value {value:.15g} for {self.id}, which cannot be negative"
+        if not low <= value <= high:
+            return (f"value {value:.15g} is outside the plausible range for {self.id} ({self.unit_sv}): "
+                    f"{low:g} to {high:g} (min_value/max_value in data/catalog/indicators.yaml)")
+        return None
 
 
 class IndicatorFile(Strict):

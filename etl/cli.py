@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 import pandas as pd
 
 from etl import load, pipeline
@@ -27,7 +28,7 @@ def _fail(message: str) -> None:
 
 
 def _report_problems(exc: InputError) -> None:
-    click.echo(f"Rejected: {len(exc.problems)} problem(s); the database was not changed.", err=True)
+    click.echo(f"Rejected: {exc.total} problem(s); the database was not changed.", err=True)
     for problem in exc.problems:
         click.echo(f"  {problem}", err=True)
     sys.exit(1)
@@ -93,6 +94,8 @@ def publish(data_dir: Path, db_path: Path | None, source: str,
         result = load.build(db_path, inputs.catalog, inputs.observations, checksum=inputs.checksum, source=source)
     except load.LockedError as exc:
         _fail(f"Refused: {exc}")
+    except InputError as exc:  # e.g. an MLR total that would not be a finite number
+        _report_problems(exc)
     for path, content in pending.items():
         write_atomically(path, content)
         click.echo(f"Wrote {path}")
@@ -157,7 +160,9 @@ def _base_urls(values: tuple[str, ...], sources: list[str]) -> dict[str, str]:
 
 def _as_csv(frame: pd.DataFrame) -> bytes:
     out = frame.copy()
-    out["value"] = out["value"].map(lambda v: "" if pd.isna(v) else f"{v:g}" if float(v).is_integer() else repr(float(v)))
+    # Plain decimals, all digits: ``:g`` kept six (Skåne's 1 421 781 became 1.42178e+06), and the
+    # observation layout takes no exponent.
+    out["value"] = out["value"].map(lambda v: "" if pd.isna(v) else np.format_float_positional(float(v), trim="-"))
     return out[COLUMNS].to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -240,16 +245,14 @@ def import_file(file: Path, data_dir: Path, db_path: Path | None) -> None:
     Kept as data/imports/<file name>.csv and published like every other data file; importing a
     file of the same name again replaces its earlier figures.
     """
-    from etl.local_import import to_observation_csv
+    from etl.catalog import load_catalog
+    from etl.local_import import validate_import
 
     target = data_dir / "imports" / f"{file.stem}.csv"
     try:
-        content = to_observation_csv(file)
-        # Validate with the user's own file name in the messages, before anything is built.
-        from etl.catalog import load_catalog
-        from etl.observations import read_observation_file
-
-        read_observation_file(file, load_catalog(data_dir / "catalog"), content)
+        # Validated with the user's own file, sheet and cells in the messages, before anything is built.
+        others = [p for p in pipeline.layer_files(data_dir, "imports") if p != target]
+        content = validate_import(file, load_catalog(data_dir / "catalog"), others)
     except InputError as exc:
         _report_problems(exc)
     result = publish(data_dir, db_path, source=f"import {file.name}", pending={target: content})

@@ -14,13 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from etl.catalog import Catalog
-from etl.errors import InputError, Problem
+from etl.errors import InputError, Problem, Problems
 
 COLUMNS = [
     "indicator_id",
@@ -36,7 +37,6 @@ COLUMNS = [
 REQUIRED = ["indicator_id", "region_code", "period", "value", "source", "retrieved_at"]
 STATUSES = {"final", "preliminary", "missing"}
 MISSING_MARKERS = {"", "..", "...", "."}
-MAX_PROBLEMS = 50
 
 
 def _decode(path: Path, raw: bytes) -> str:
@@ -49,11 +49,12 @@ def _decode(path: Path, raw: bytes) -> str:
         ) from None
 
 
-def _parse_value(text: str) -> float:
-    value = float(text)
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError(text)
-    return value
+NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+"""A value as a spreadsheet user writes it: ASCII digits, an optional leading minus and decimal
+point. Not Python's literal syntax (``+1``, ``1_000``, ``1e5``, ``inf``, ``nan``), nor other digit
+systems (``٢٠١٩``, ``２０１９``), which ``float()`` would take."""
+YEAR_RE = re.compile(r"[0-9]{4}")
+NUMBER_HINT = "digits 0-9, an optional leading minus and . as decimal separator; '..' for missing"
 
 
 def _parse_retrieved(text: str) -> datetime:
@@ -63,71 +64,108 @@ def _parse_retrieved(text: str) -> datetime:
         return datetime.combine(date.fromisoformat(text), datetime.min.time())
 
 
+def _read_raw(path: Path) -> bytes:
+    if path.is_dir():
+        raise InputError([Problem(path, "is a folder, not a file; move it out of the data folder")])
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(path, f"cannot read the file: {exc.strerror or exc}")]) from None
+
+
+def check_header(path: Path | str, header: list[str], allowed: list[str], required: list[str]) -> list[Problem]:
+    """A header names every required column, and each allowed column at most once (line 1)."""
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        return [Problem(path, f"column(s) named more than once: {', '.join(map(repr, twice))}", 1)]
+    missing = [c for c in required if c not in header]
+    if missing:
+        return [Problem(path, f"missing required column(s): {', '.join(missing)}", 1)]
+    unknown = [c for c in header if c not in allowed]
+    if unknown:
+        return [Problem(path, f"unknown column(s): {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}", 1)]
+    return []
+
+
 def read_observation_file(path: Path, catalog: Catalog, raw: bytes | None = None) -> pd.DataFrame:
     """One validated file as a DataFrame with COLUMNS plus ``file`` and ``line``.
 
     ``raw`` gives the CSV bytes when they do not come from ``path`` itself (a spreadsheet
-    converted to CSV, a fetch not yet published); messages still name ``path``.
+    converted to CSV, a fetch not yet published); messages still name ``path``. ``line`` is the
+    line a row starts on.
     """
-    raw = path.read_bytes() if raw is None else raw
+    raw = _read_raw(path) if raw is None else raw
     if not raw.strip():
         raise InputError([Problem(path, "file is empty")])
-    reader = csv.DictReader(io.StringIO(_decode(path, raw), newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InputError([Problem(path, f"missing required column(s): {', '.join(missing)}", 1)])
-    unknown = [c for c in header if c not in COLUMNS]
-    if unknown:
-        raise InputError([Problem(path, f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}", 1)])
+    reader = csv.reader(io.StringIO(_decode(path, raw), newline=""))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InputError([Problem(path, f"cannot read the header as CSV: {exc}", 1)]) from None
+    bad_header = check_header(path, header, COLUMNS, REQUIRED)
+    if bad_header:
+        raise InputError(bad_header)
 
-    indicators = catalog.indicator_ids
+    indicators = {i.id: i for i in catalog.indicators.indicators}
     regions = catalog.region_codes
-    problems: list[Problem] = []
+    problems = Problems()
     rows: list[dict[str, object]] = []
-    for rec in reader:
-        line = reader.line_num
-        if None in rec:
-            problems.append(Problem(path, "more fields than the header has", line))
+    end = reader.line_num
+    while True:
+        line = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The reader cannot go on after this (e.g. a field over csv's size limit).
+            problems.add(Problem(path, f"cannot read as CSV: {exc}", line))
+            break
+        end = reader.line_num
+        if not fields:
+            continue
+        if len(fields) > len(header):
+            problems.add(Problem(path, f"more fields than the header has ({len(fields)}, the header {len(header)}); "
+                                       "a comma inside a value needs quotes", line), kind="ragged")
             continue
 
-        def bad(field: str, msg: str, line: int = line) -> None:
-            problems.append(Problem(path, msg, line, field))
+        def bad(field: str, msg: str, kind: str | None = None, line: int = line) -> None:
+            problems.add(Problem(path, msg, line, field), kind=kind or field)
 
+        rec = dict(zip(header, fields))
         get = {c: (rec.get(c) or "").strip() for c in COLUMNS}
         ind, region = get["indicator_id"], get["region_code"]
-        if ind not in indicators:
+        indicator = indicators.get(ind)
+        if indicator is None:
             bad("indicator_id", f"unknown indicator {ind!r} (not in data/catalog/indicators.yaml)")
         if region not in regions:
             bad("region_code", f"unknown region code {region!r}; allowed: {', '.join(sorted(regions))}")
-        try:
+        period: int | None = None
+        if YEAR_RE.fullmatch(get["period"]) and 1900 <= int(get["period"]) <= 2100:
             period = int(get["period"])
-            if not 1900 <= period <= 2100:
-                raise ValueError
-        except ValueError:
-            bad("period", f"not a year: {get['period']!r}")
-            period = None
+        else:
+            bad("period", f"not a year: {get['period']!r} (four digits 0-9, 1900-2100)")
         status = get["status"] or "final"
         if status not in STATUSES:
             bad("status", f"unknown status {status!r}; allowed: {', '.join(sorted(STATUSES))}")
         note = get["note"]
-        value: float | None
-        if get["value"] in MISSING_MARKERS:
-            value = None
-            if get["value"]:
-                note = f"källans markering '{get['value']}'" + (f"; {note}" if note else "")
+        value: float | None = None
+        text = get["value"]
+        if text in MISSING_MARKERS:
+            if text:
+                note = f"källans markering '{text}'" + (f"; {note}" if note else "")
             status = "missing"
+        elif not NUMBER_RE.fullmatch(text):
+            bad("value", f"not a number: {text!r} ({NUMBER_HINT})", kind="not a number")
         else:
-            try:
-                value = _parse_value(get["value"])
-            except ValueError:
-                bad("value", f"not a number: {get['value']!r} (use . as decimal separator; '..' for missing)")
+            value = float(text)
+            why = indicator.value_problem(value) if indicator else (
+                None if math.isfinite(value) else f"not a finite number: {text!r}")
+            if why:
+                bad("value", why, kind="range")
                 value = None
-            else:
-                if status == "missing":
-                    bad("status", "status 'missing' but the row has a value")
-                if value < 0 and ind in indicators and not catalog.indicator(ind).allow_negative:
-                    bad("value", f"negative value {get['value']} for {ind}, which cannot be negative")
+            elif status == "missing":
+                bad("status", "status 'missing' but the row has a value")
         if not get["source"]:
             bad("source", "every row needs its source")
         try:
@@ -135,8 +173,8 @@ def read_observation_file(path: Path, catalog: Catalog, raw: bytes | None = None
         except ValueError:
             bad("retrieved_at", f"not an ISO date: {get['retrieved_at']!r}")
             retrieved = None
-        if len(problems) >= MAX_PROBLEMS:
-            break
+        if problems:
+            continue  # the file is rejected; only the problems matter now
         rows.append(
             {
                 "indicator_id": ind,
@@ -153,28 +191,28 @@ def read_observation_file(path: Path, catalog: Catalog, raw: bytes | None = None
             }
         )
     if not rows and not problems:
-        problems.append(Problem(path, "no data rows under the header", 2))
-    if problems:
-        raise InputError(problems)
+        problems.add(Problem(path, "no data rows under the header", 2))
+    problems.raise_if_any()
     return pd.DataFrame(rows)
 
 
 def check_duplicates(frame: pd.DataFrame) -> list[Problem]:
-    """Problems for every (indicator, region, period) that occurs more than once."""
+    """Problems for every (indicator, region, period) that occurs more than once (the first 20 per file)."""
     key = ["indicator_id", "region_code", "period"]
     dup = frame[frame.duplicated(key, keep=False)]
-    problems = []
+    problems = Problems()
     for (ind, region, period), group in dup.groupby(key, sort=True):
         first = group.iloc[0]
         for _, row in group.iloc[1:].iterrows():
-            problems.append(
+            problems.add(
                 Problem(
                     row["file"],
                     f"duplicate key ({ind}, {region}, {period}); first at {first['file']} line {first['line']}",
                     int(row["line"]),
-                )
+                ),
+                kind="duplicate key",
             )
-    return problems
+    return problems.problems()
 
 
 def read_observations(paths: list[Path], catalog: Catalog, pending: dict[Path, bytes] | None = None) -> pd.DataFrame:

@@ -23,10 +23,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl.catalog import Catalog, load_catalog
-from etl.errors import InputError, Problem
+from etl.errors import InputError, Problem, Problems
 from etl.observations import check_duplicates, read_observations
 from etl.sources.kolada_bulk import read_bulk
 from etl.sources.spec import load_source_specs
@@ -82,6 +83,7 @@ def collect(data_dir: Path, pending: dict[Path, bytes] | None = None) -> Inputs:
     if not frames or not any(f["layer"].eq("seed").any() for f in frames):
         raise InputError([Problem(data_dir / "seed", "no observation files (*.csv) found")])
     combined = pd.concat(frames, ignore_index=True)
+    check_bounds(combined, catalog)
     fill_labels = {s.label for s in specs.values() if s.fill_only}
     combined["_fill"] = combined["source"].isin(fill_labels)
     # Later layers win, but a fill-only row never wins over another source's row.
@@ -121,6 +123,25 @@ def _check_bulk(bulk: pd.DataFrame, catalog: Catalog) -> None:
     problems += check_duplicates(bulk)
     if problems:
         raise InputError(problems)
+
+
+def check_bounds(frame: pd.DataFrame, catalog: Catalog) -> None:
+    """Every value finite and inside its indicator's plausible range (``Indicator.bounds``), whatever
+    the layer it comes from; the observation files check this row by row already, the Kolada bulk
+    files only here."""
+    problems = Problems()
+    values = pd.to_numeric(frame["value"], errors="coerce")
+    for ind in catalog.indicators.indicators:
+        low, high = ind.bounds()
+        mine = frame["indicator_id"].eq(ind.id) & frame["value"].notna()
+        v = values[mine]
+        outside = v.index[~(np.isfinite(v) & v.between(low, high))]
+        for i in outside:
+            row = frame.loc[i]
+            line = None if pd.isna(row.get("line")) else int(row["line"])
+            problems.add(Problem(row.get("file", "?"), ind.value_problem(float(row["value"])) or "implausible value",
+                                 line, "value"), kind=f"range {ind.id}")
+    problems.raise_if_any()
 
 
 def _crosscheck(ordered: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
