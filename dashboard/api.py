@@ -4,7 +4,8 @@ A Flask blueprint on the Dash app's server, added by ``register(server)`` in ``c
 parameter is checked against an allow-list (``dataset.select`` in strict mode) before any query runs,
 and queries bind values as parameters. A bad request is a 400 with
 ``{"error": {"param": ..., "message": ...}}``; unknown paths under /api/ give a JSON 404 and other
-methods than GET a JSON 405.
+methods than GET (OPTIONS too) a JSON 405. URLs in the answers come from ``MLR_PUBLIC_URL``
+(``security.public_url``), never from the Host header.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 from flask import Blueprint, Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from dashboard import dataset, exports, openapi, queries
+from dashboard import dataset, exports, openapi, queries, security
 from dashboard.db import DatabaseUnavailable
-from dashboard.i18n import t
+from dashboard.i18n import LANGS, t
 from dashboard.measures import MEASURES, allowed
 from dashboard.params import ParamError
 
@@ -63,6 +64,23 @@ def _args(allowed_names: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _check_lang(args: dict[str, str]) -> None:
+    """``lang`` as on observations: sv, en, or empty/omitted (sv)."""
+    lang = args.get("lang", "").strip() or "sv"
+    if lang not in LANGS:
+        raise ParamError("lang", f"unknown language {lang[:40]!r}; allowed: {', '.join(LANGS)}")
+
+
+YEAR_PARAMS = ("from", "to", "base")
+
+
+def _check_not_empty_years(args: dict[str, str]) -> None:
+    """``to=`` with nothing after it is a mistake (a form or script left it blank), not "no bound"."""
+    for name in YEAR_PARAMS:
+        if name in args and not args[name].strip():
+            raise ParamError(name, f"{name} is empty; give a year (four digits, e.g. 2015) or leave {name} out")
+
+
 @bp.errorhandler(ParamError)
 def _bad_param(exc: ParamError) -> Response:
     return _error(400, exc.param, exc.message)
@@ -93,7 +111,7 @@ def _int(value: Any) -> int | None:
 
 @bp.get("/indicators")
 def indicators() -> Response:
-    _args(("lang",))
+    _check_lang(_args(("lang",)))
     inds = queries.indicators()
     cells = queries.observation_coverage()
     regions_with_values = cells.groupby("indicator_id")["region_code"].agg(lambda s: sorted(set(s))).to_dict()
@@ -122,7 +140,7 @@ def indicators() -> Response:
 
 @bp.get("/regions")
 def regions() -> Response:
-    _args(("lang",))
+    _check_lang(_args(("lang",)))
     members = queries.memberships()
     mlr = {m.region_code: m for m in members[members["group_code"] == "MLR"].itertuples()}
     out = []
@@ -140,12 +158,13 @@ def regions() -> Response:
 @bp.get("/openapi.json")
 def openapi_json() -> Response:
     _args(())
-    return jsonify(openapi.spec())
+    return jsonify(openapi.spec(security.public_root() or None))
 
 
 def _observations(fmt: str) -> Response:
     names = dataset.FILTER_PARAMS + dataset.IGNORED_PARAMS + (CSV_ONLY if fmt == "csv" else ())
     args = _args(names)
+    _check_not_empty_years(args)
     for name in dataset.IGNORED_PARAMS:
         args.pop(name, None)
     excel_sv = False
@@ -166,7 +185,7 @@ def _observations(fmt: str) -> Response:
         body = exports.to_csv(frame, excel_sv=excel_sv)
     elif fmt == "json":
         load = queries.latest_load().to_dict("records")
-        body = exports.to_json(frame, {"query": sel.query(), "url": request.url,
+        body = exports.to_json(frame, {"query": sel.query(), "url": security.public_url(),
                                        "generated_at": generated.isoformat().replace("+00:00", "Z"),
                                        "load_id": load[0]["load_id"] if load else None})
     else:
@@ -194,7 +213,7 @@ def _xlsx(frame: pd.DataFrame, sel: dataset.Selection, cat: dataset.Catalogue, g
     query = urllib.parse.urlencode(sel.query(), safe=",")
     metadata = [
         (t("export.title", lang), None),
-        (t("export.query", lang), request.url),
+        (t("export.query", lang), security.public_url()),
         (t("export.params", lang), query or "–"),
         (t("export.generated", lang), generated.strftime("%Y-%m-%d %H:%M:%S")),
         (t("export.rows", lang), len(frame)),
@@ -242,23 +261,36 @@ def not_found(rest: str) -> Response:
 
 def _api_http_error(exc: HTTPException) -> Response | HTTPException:
     """JSON for HTTP errors under /api/ (405 for other methods than GET); the usual page elsewhere."""
-    if not request.path.startswith("/api"):
+    if not _is_api(request.path):
         return exc
     if exc.code == 405:
         resp = _error(405, None, f"method {request.method} not allowed; the API answers GET only")
-        resp.headers["Allow"] = "GET, HEAD, OPTIONS"
+        resp.headers["Allow"] = "GET, HEAD"
         return resp
     return _error(exc.code or 500, None, exc.description or exc.name)
 
 
 def _api_server_error(exc: HTTPException) -> Response | HTTPException:
-    if request.path.startswith("/api"):
+    if _is_api(request.path):
         return _error(500, None, "internal error; please report the URL")
     return exc
 
 
+def _is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def _no_options() -> Response | None:
+    """OPTIONS under /api/ is a JSON 405 like every other method but GET (Flask would answer it
+    itself with an empty 200). The API needs no CORS preflight: a plain GET is a simple request."""
+    if request.method == "OPTIONS" and _is_api(request.path):
+        return _api_http_error(MethodNotAllowed())  # type: ignore[return-value]
+    return None
+
+
 def register(server: Flask) -> None:
     """Add API v1 to the Dash app's Flask server."""
+    server.before_request(_no_options)
     server.register_blueprint(bp)
     server.register_blueprint(fallback)
     server.register_error_handler(405, _api_http_error)

@@ -54,7 +54,9 @@ def _register_routes(app: dash.Dash) -> None:
         try:
             rows = queries.health()
         except (db.DatabaseUnavailable, Exception) as exc:  # noqa: BLE001 - health reports any failure
-            return jsonify({"status": "error", "error": str(exc).splitlines()[0]}), 503  # type: ignore[return-value]
+            # The detail (a file path, DuckDB's message) goes to the log, not to the public.
+            log.error("health check failed: %s", str(exc).splitlines()[0] if str(exc) else repr(exc))
+            return jsonify({"status": "error", "error": "database unavailable"}), 503  # type: ignore[return-value]
         load = queries.latest_load().to_dict("records")
         return jsonify({"status": "ok", "observations": rows,
                         "load_id": load[0]["load_id"] if load else None})
@@ -93,10 +95,17 @@ def _callback_failed(err: Exception) -> None:
     log.warning("callback %s failed on its input: %r", dash.callback_context.triggered_id, err)
 
 
+class _Dash(dash.Dash):
+    def interpolate_index(self, **kwargs: str) -> str:
+        # Dash's page meta tags carry request.url (the client's Host header): rebuild those URLs.
+        kwargs["metas"] = security.page_metas(kwargs.get("metas", ""))
+        return super().interpolate_index(**kwargs)
+
+
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings.from_env()
     db.configure(settings.db_path)
-    app = dash.Dash(
+    app = _Dash(
         __name__,
         use_pages=True,
         pages_folder=str(HERE / "pages"),
@@ -116,5 +125,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     api.register(app.server)
     _register_shell_callbacks(app)
     security.install(app.server)
+    security.guard_dash(app)
     return app
 

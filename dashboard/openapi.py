@@ -32,7 +32,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "indicator",
         f"One or more indicator ids, comma-separated (at most {MAX_LIST}); see /api/v1/indicators. Omitted: every "
         "indicator (of `focus`, if given).",
-        {"type": "string"}, "housing_starts,population"),
+        {"type": "string"}, "housing_starts,housing_completions"),
     "region": _param(
         "region",
         f"One or more region codes, comma-separated (at most {MAX_LIST}): municipality codes (4 digits, any of "

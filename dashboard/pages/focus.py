@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import board, board_view, model, presentation, queries
+from dashboard import board, board_view, presentation, queries
 from dashboard.i18n import name_col, t
 from dashboard.pages._common import page
 
