@@ -304,19 +304,6 @@ def complete_grid(frame: pd.DataFrame, regions: list[str], first: int, last: int
     return out
 
 
-def member_mask(frame: pd.DataFrame, memberships: pd.DataFrame, group: str = "MLR") -> np.ndarray:
-    """True where the row's municipality belonged to ``group`` in the row's year."""
-    rows = memberships[memberships["group_code"] == group]
-    mask = np.zeros(len(frame), dtype=bool)
-    codes = frame["region_code"].to_numpy()
-    years = frame["period"].to_numpy()
-    for r in rows.itertuples():
-        lo = -math.inf if pd.isna(r.valid_from) else r.valid_from
-        hi = math.inf if pd.isna(r.valid_to) else r.valid_to
-        mask |= (codes == r.region_code) & (years >= lo) & (years <= hi)
-    return mask
-
-
 def measure_frame(frame: pd.DataFrame, measure: str, *, population: pd.DataFrame | None, base: int | None,
                   meta: Mapping[str, object], memberships: pd.DataFrame) -> pd.DataFrame:
     """``frame`` in ``measure`` (measures.apply); a share only for years the municipality was a member.
@@ -324,12 +311,8 @@ def measure_frame(frame: pd.DataFrame, measure: str, *, population: pd.DataFrame
     Membership comes from ``memberships``, never from the shape of a code: Helsingborg (1283) is a
     municipality but never has a share of the MLR total, nor does a county other than the benchmarks.
     """
-    out = measures.apply(frame, measure, population=population, base=base,
-                         per_capita=bool(meta["per_capita"]), aggregation=str(meta["aggregation"]))
-    if measure == "share":
-        regional = ~out["region_code"].isin(BENCHMARKS).to_numpy()
-        out.loc[regional & ~member_mask(out, memberships), "value"] = np.nan
-    return out
+    return measures.apply(frame, measure, population=population, base=base, per_capita=bool(meta["per_capita"]),
+                          aggregation=str(meta["aggregation"]), memberships=memberships)
 
 
 def fetch(state: CompareState, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -420,7 +403,7 @@ def build_view(state: CompareState, cat: Catalog, frame: pd.DataFrame | None,
         outside = [all_names[c] for c in state.regions if c not in BENCHMARKS and not cat.is_member(c)]
         if outside:
             notes.append(t("compare.note.share_non_members", lang, regions=", ".join(outside)))
-        if (~member_mask(data, cat.memberships) & data["region_code"].isin(shown)).any():
+        if (~measures.member_mask(data, cat.memberships) & data["region_code"].isin(shown)).any():
             notes.append(t("compare.note.share_members", lang))
     with_values = set(data.loc[data["value"].notna(), "region_code"])
     with_source = set(data.loc[data["value_abs"].notna(), "region_code"])

@@ -187,7 +187,8 @@ def _apply_measure(frame: pd.DataFrame, sel: Selection, cat: Catalogue) -> pd.Da
             extra = queries.series([ind], ["MLR"], sel.first, sel.last)
             part = pd.concat([part, extra], ignore_index=True) if not extra.empty else part
         out = measures.apply(part, state.measure, population=population, base=state.base,
-                             per_capita=bool(meta["per_capita"]), aggregation=meta["aggregation"])
+                             per_capita=bool(meta["per_capita"]), aggregation=meta["aggregation"],
+                             memberships=queries.memberships())
         if not extra.empty:
             out = out[out["region_code"].isin(state.regions)]
         out["value"] = out["value"].round(DERIVED_DECIMALS)

@@ -6,6 +6,8 @@ Pure functions over tidy frames (region_code, period, value); a value that canno
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -55,23 +57,40 @@ def index_to(frame: pd.DataFrame, base: int) -> pd.Series:
     return pd.Series(out, index=frame.index)
 
 
-def share_of(frame: pd.DataFrame, total: pd.DataFrame) -> pd.Series:
-    """Member value as % of the MLR total the same year; NaN for Skåne, Sweden or a missing total."""
+def member_mask(frame: pd.DataFrame, memberships: pd.DataFrame, group: str = "MLR") -> np.ndarray:
+    """True where the row's municipality belonged to ``group`` in the row's year (region_member rows:
+    group_code, region_code, valid_from, valid_to; NULL = open)."""
+    rows = memberships[memberships["group_code"] == group]
+    mask = np.zeros(len(frame), dtype=bool)
+    codes = frame["region_code"].to_numpy()
+    years = frame["period"].to_numpy()
+    for r in rows.itertuples():
+        lo = -math.inf if pd.isna(r.valid_from) else r.valid_from
+        hi = math.inf if pd.isna(r.valid_to) else r.valid_to
+        mask |= (codes == r.region_code) & (years >= lo) & (years <= hi)
+    return mask
+
+
+def share_of(frame: pd.DataFrame, total: pd.DataFrame, memberships: pd.DataFrame) -> pd.Series:
+    """A member's value as % of the MLR total the same year, only for the years it was a member (the
+    total itself is 100); NaN for every other area or year, and where the total is missing."""
     tot = total.set_index("period")["value"]
     denom = frame["period"].map(tot).to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = frame["value"].to_numpy(dtype=float) / denom * 100.0
     out[~np.isfinite(out)] = np.nan
-    out[frame["region_code"].isin(["12", "00"]).to_numpy()] = np.nan
+    out[~(member_mask(frame, memberships) | frame["region_code"].eq("MLR").to_numpy())] = np.nan
     return pd.Series(out, index=frame.index)
 
 
 def apply(frame: pd.DataFrame, measure: str, *, population: pd.DataFrame | None = None,
-          base: int | None = None, per_capita: bool = True, aggregation: str = "sum") -> pd.DataFrame:
+          base: int | None = None, per_capita: bool = True, aggregation: str = "sum",
+          memberships: pd.DataFrame | None = None) -> pd.DataFrame:
     """A copy of ``frame`` whose ``value`` is in ``measure``; the original kept as ``value_abs``.
 
     ``population`` (region_code, period, value) is needed for per1000, ``base`` for index; share
-    reads the MLR rows of ``frame`` itself, so they must be included.
+    reads the MLR rows of ``frame`` itself, so they must be included, and ``memberships`` (the
+    region_member table) decides who had a share in which year.
     """
     if not allowed(measure, per_capita, aggregation):
         raise MeasureNotAllowed(measure)
@@ -86,6 +105,8 @@ def apply(frame: pd.DataFrame, measure: str, *, population: pd.DataFrame | None 
             raise ValueError("index needs a base year")
         out["value"] = index_to(out, base)
     elif measure == "share":
-        out["value"] = share_of(out, out[out["region_code"] == "MLR"])
+        if memberships is None:
+            raise ValueError("share needs memberships")
+        out["value"] = share_of(out, out[out["region_code"] == "MLR"], memberships)
     out["measure"] = measure
     return out

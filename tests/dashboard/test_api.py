@@ -354,3 +354,14 @@ def test_a_workbook_of_everything_is_refused_with_the_way_out_but_csv_gives_it(c
     assert client.get("/api/v1/observations.xlsx?indicator=unemployment_18_64&region=all").status_code == 200
     csv_all = client.get("/api/v1/observations.csv?region=all")
     assert csv_all.status_code == 200 and csv_all.data.count(b"\n") > 70_000
+
+
+def test_share_of_the_mlr_total_follows_membership_in_the_api_and_data_page(client) -> None:
+    """Skurup (1264) joined in 2019: no share before; Helsingborg (1283) never has one."""
+    body = client.get("/api/v1/observations.json?indicator=population&region=1264,1283,1280,MLR"
+                      "&from=2017&to=2020&measure=share").get_json()
+    share = {(r["region_code"], r["period"]): r["value"] for r in body["data"]}
+    assert share[("1264", 2017)] is None and share[("1264", 2018)] is None
+    assert 0 < share[("1264", 2019)] < 5 and share[("MLR", 2019)] == 100
+    assert all(share[("1283", y)] is None for y in range(2017, 2021))
+    assert 20 < share[("1280", 2017)] < 60
