@@ -64,6 +64,8 @@ class Cube:
 
     ids: list[str]
     cells: list[Cell]
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    """Per dimension, its category codes in `index` order (the order cells are laid out in)."""
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
@@ -78,9 +80,20 @@ def _categories(ds: dict[str, Any], dim: str, url: str) -> tuple[list[str], dict
         raise SourceError(f"malformed json-stat2: dimension {dim!r} has no category", url) from None
     idx = cat.get("index")
     if isinstance(idx, dict):
+        # positions, not the object's key order (nor the label object's), say where each code sits
+        positions = list(idx.values())
+        if any(isinstance(p, bool) or not isinstance(p, int) for p in positions) or sorted(positions) != list(
+            range(len(idx))
+        ):
+            raise SourceError(
+                f"malformed json-stat2: index positions of {dim!r} are not 0..{len(idx) - 1}: {positions[:20]}", url
+            )
         codes = sorted(idx, key=idx.__getitem__)
     elif isinstance(idx, list):
         codes = [str(c) for c in idx]
+        twice = next((c for i, c in enumerate(codes) if c in codes[:i]), None)
+        if twice is not None:
+            raise SourceError(f"malformed json-stat2: index of {dim!r} lists category {twice!r} twice", url)
     elif idx is None and isinstance(cat.get("label"), dict) and len(cat["label"]) == 1:
         codes = list(cat["label"])  # JSON-stat allows omitting index for a single category
     else:
@@ -98,16 +111,19 @@ def decode_jsonstat2(ds: Any, url: str) -> Cube:
     sizes = [int(s) for s in ds["size"]]
     if len(ids) != len(sizes):
         raise SourceError("malformed json-stat2: id and size differ in length", url)
-    cats, labels, notes = [], {}, {}
+    cats, categories, labels, notes = [], {}, {}, {}
     for dim, size in zip(ids, sizes, strict=True):
         codes, lab, note = _categories(ds, dim, url)
         if len(codes) != size:
             raise SourceError(f"malformed json-stat2: {dim!r} has {len(codes)} categories, size says {size}", url)
         cats.append(codes)
-        labels[dim], notes[dim] = lab, note
+        categories[dim], labels[dim], notes[dim] = codes, lab, note
     total = math.prod(sizes)
     values = ds.get("value")
     if isinstance(values, dict):  # sparse form {"<flat index>": value}
+        outside = [k for k in values if not (str(k).isdigit() and int(k) < total)]
+        if outside:
+            raise SourceError(f"malformed json-stat2: value index {outside[0]!r} outside the {total} cells", url)
         values = [values.get(str(i)) for i in range(total)]
     if not isinstance(values, list) or len(values) != total:
         got = len(values) if isinstance(values, list) else type(values).__name__
@@ -123,7 +139,7 @@ def decode_jsonstat2(ds: Any, url: str) -> Cube:
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
             raise SourceError(f"malformed json-stat2: value {v!r} at index {flat} is not a number", url)
         cells.append(Cell(dict(zip(ids, combo, strict=True)), None if v is None else float(v), status.get(str(flat))))
-    return Cube(ids=ids, cells=cells, labels=labels, notes=notes)
+    return Cube(ids=ids, cells=cells, categories=categories, labels=labels, notes=notes)
 
 
 def parse_v2_metadata(data: Any, url: str) -> TableMeta:
@@ -319,6 +335,7 @@ class ScbClient:
             selection = {spec.region_variable: chunk_regions, **plan.fixed, spec.time_variable: chunk_times}
             data, url, retrieved = self._data(spec, selection)
             cube = decode_jsonstat2(data, url)
+            check_cells(spec, cube, selection, url)
             rows += to_observations(spec, cube, selection, url, retrieved)
         return rows
 
@@ -346,6 +363,44 @@ def read_v2_config(http: HttpClient, base_url: str) -> dict[str, Any] | None:
 
 
 # --------------------------------------------------------------------------- cells → observations
+
+
+def _shown(codes: list[str], limit: int = 20) -> str:
+    return str(codes[:limit])[:-1] + (f", … ({len(codes)} in all)]" if len(codes) > limit else "]")
+
+
+def check_cells(spec: ScbSpec, cube: Cube, selection: dict[str, list[str]], url: str) -> None:
+    """The answer must hold exactly the cells asked for: every requested code of every selected
+    variable (regions × fixed selections × time codes) as a category, no other code and no other
+    dimension, and one value per combination. Anything else is a SourceError naming the table, the
+    variable(s) and the missing or unexpected codes (a short answer must not pass for a complete one).
+    """
+    problems = []
+    for var, asked in selection.items():
+        if var not in cube.categories:
+            problems.append(f"variable {var!r}: response has no dimension {var!r} (dimensions: {cube.ids})")
+            continue
+        got = cube.categories[var]
+        missing = [c for c in asked if c not in set(got)]
+        unexpected = [c for c in got if c not in set(asked)]
+        parts = []
+        if missing:
+            parts.append(f"missing requested code(s) {_shown(missing)}")
+        if unexpected:
+            parts.append(f"unexpected code(s) {_shown(unexpected)}")
+        if parts:
+            problems.append(f"variable {var!r}: " + ", ".join(parts))
+    for dim in cube.ids:
+        if dim not in selection:
+            problems.append(
+                f"variable {dim!r}: dimension not asked for, unexpected code(s) {_shown(cube.categories.get(dim, []))}"
+            )
+    if not problems:
+        want = math.prod(len(set(codes)) for codes in selection.values())
+        if len(cube.cells) != want:
+            problems.append(f"{len(cube.cells)} cells for {want} requested")
+    if problems:
+        raise SourceError(f"SCB table {spec.table} did not answer the cells requested: " + "; ".join(problems), url)
 
 
 def _classify(spec: ScbSpec, cell: Cell, prelim_period: str | None) -> tuple[float | None, str, str | None]:
