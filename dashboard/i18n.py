@@ -184,7 +184,7 @@ SV: dict[str, str] = {
     "board.legend.title": "Tjocka färgade linjer: ansvariga kommuner · tunna grå: övriga medlemskommuner",
     "board.legend.target": "Mål",
     # [compare] strings for /jamfor
-    "compare.intro": "Jämför en indikator mellan medlemskommunerna och med MalmöLundregionen, Skåne och riket: i absoluta tal, per 1 000 invånare, som index eller som andel av MLR-totalen. Vyn sparas i adressen, så en kopierad länk öppnar exakt samma jämförelse.",
+    "compare.intro": "Jämför en indikator mellan medlemskommunerna, med vilken annan kommun eller vilket län som helst och med MalmöLundregionen, Skåne och riket: i absoluta tal, per 1 000 invånare, som index eller som andel av MLR-totalen. Vyn sparas i adressen, så en kopierad länk öppnar exakt samma jämförelse.",
     "compare.controls": "Välj jämförelse",
     "compare.definition": "Definition och källa",
     "compare.other_indicators": "Övriga indikatorer",
@@ -587,7 +587,7 @@ EN: dict[str, str] = {
     "board.legend.title": "Thick coloured lines: responsible municipalities · thin grey: other member municipalities",
     "board.legend.target": "Target",
     # [compare] strings for /jamfor
-    "compare.intro": "Compare an indicator across the member municipalities and with the Malmö–Lund Region, Skåne and Sweden: in absolute numbers, per 1,000 inhabitants, as an index or as a share of the MLR total. The view is kept in the address, so a copied link opens exactly the same comparison.",
+    "compare.intro": "Compare an indicator across the member municipalities, with any other municipality or county of Sweden, and with the Malmö–Lund Region, Skåne and Sweden: in absolute numbers, per 1,000 inhabitants, as an index or as a share of the MLR total. The view is kept in the address, so a copied link opens exactly the same comparison.",
     "compare.controls": "Choose the comparison",
     "compare.definition": "Definition and source",
     "compare.other_indicators": "Other indicators",

@@ -366,3 +366,15 @@ def test_an_mlr_value_weighted_by_a_stand_in_denominator_is_called_an_approximat
     state = compare.CompareState("employment_rate_rams", ("MLR", "1280"), "abs", 2015, 2021, None, "line", None, "sv")
     view = compare.build_view(state, cat, queries.series(["employment_rate_rams"], ["MLR", "1280"], 2015, 2021), None)
     assert any("approximation" in n for n in view.notes)
+
+
+def test_om_lists_every_known_gap_with_why_and_how_it_is_filled(app) -> None:
+    from dashboard.pages import about
+
+    for lang, words in (("sv", ("Påbörjade bostäder per kommun", "python -m etl fetch --source scb",
+                                "python -m etl import", "--regions all")),
+                        ("en", ("Housing starts per municipality", "python -m etl fetch --source scb",
+                                "python -m etl import", "--regions all"))):
+        text = json.dumps(about.layout(lang=lang), cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+        assert '"about-gaps"' in text and all(w in text for w in words), lang
+        assert all(f'"gap-{key}"' in text for key in about.GAPS)
