@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-import types
 
 import dash
 import pandas as pd
@@ -17,7 +16,10 @@ from dashboard.params import ParamError
 
 
 def page_layout(path: str):
-    return next(p["layout"] for p in dash.page_registry.values() if p["path"] == path)
+    page = next(p for p in dash.page_registry.values() if p["path"] == path)
+    # A test that imports the page module itself (``from dashboard.pages import about``) registers the
+    # page again, and Dash's entry loses its layout; the module's own layout is the same function.
+    return page.get("layout") or sys.modules[page["module"]].layout
 
 
 def rendered(component) -> str:
@@ -111,12 +113,18 @@ def test_about_page_has_every_indicator_with_coverage_and_gaps(app) -> None:
 
 
 def test_status_rule_rendered_if_the_module_provides_it(app, monkeypatch) -> None:
-    fake = types.ModuleType("dashboard.status")
-    fake.explanation = lambda lang: ["Regel ett.", "Regel två."] if lang == "sv" else ["Rule one."]
-    monkeypatch.setitem(sys.modules, "dashboard.status", fake)
+    from dashboard import status
+
+    sv, en = status.explanation("sv"), status.explanation("en")
+    assert len(sv) == len(en) == 6 and sv != en
     text = rendered(page_layout("/om")())
-    assert "about-status-rule" in text and "Regel ett." in text and "Regel två." in text
-    assert "Rule one." in rendered(page_layout("/om")(lang="en"))
+    assert "about-status-rule" in text
+    for paragraph in sv:  # the real rule, every paragraph, in the page's language
+        assert json.dumps(paragraph, ensure_ascii=False)[1:-1] in text, paragraph
+    english = rendered(page_layout("/om")(lang="en"))
+    for paragraph in en:
+        assert json.dumps(paragraph, ensure_ascii=False)[1:-1] in english, paragraph
+    assert json.dumps(sv[0], ensure_ascii=False)[1:-1] not in english
     monkeypatch.setitem(sys.modules, "dashboard.status", None)  # import now fails: no section
     text = rendered(page_layout("/om")())
     assert "about-status-rule" not in text and "Statusregeln" not in text

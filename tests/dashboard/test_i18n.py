@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
 from dashboard.i18n import EN, SV, fmt_number, t
 
@@ -22,7 +22,9 @@ def test_numbers_swedish_and_english() -> None:
     assert fmt_number(1234.5, 1, "en") == "1,234.5"
     assert fmt_number(-0.25, 2, "sv") in ("-0,25", "\u22120,25")
     assert fmt_number(float("nan"), 1) == "–" and fmt_number(None) == "–"
-    assert not math.isnan(1.0)
+    assert fmt_number(np.float64("nan"), 1, "en") == "–"  # numpy's NaN is missing too
+    assert fmt_number(0.0, 1, "sv") == "0,0" and fmt_number(0, 0, "en") == "0"  # a zero is a value, not missing
+    assert fmt_number(1234567.0, 0, "sv") == "1\u00a0234\u00a0567" and fmt_number(1.0, 2, "en") == "1.00"
 
 
 def test_unknown_language_falls_back_to_swedish() -> None:
