@@ -26,7 +26,7 @@ import pandas as pd
 
 from etl.catalog import Catalog
 from etl.errors import InputError, Problem, Problems
-from etl.observations import COLUMNS, check_duplicates, check_header, read_observation_file
+from etl.observations import COLUMNS, check_duplicates, check_header, csv_rows, read_observation_file
 
 TEMPLATE = ["indicator", "region", "period", "value", "source", "note"]
 OPTIONAL = ["source_url", "status", "retrieved_at"]
@@ -208,17 +208,7 @@ def _read_csv(path: Path) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if swedish else ",")
     table = Table([], [])
     problems = Problems()
-    end = 0
-    while True:
-        line = end + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.add(Problem(path, f"cannot read as CSV: {exc}", line))
-            break
-        end = reader.line_num
+    for line, fields in csv_rows(reader, path, problems):
         if line == 1:
             table.header = fields
             continue

@@ -15,6 +15,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -87,6 +88,23 @@ def check_header(path: Path | str, header: list[str], allowed: list[str], requir
     return []
 
 
+def csv_rows(reader: Iterator[list[str]], path: Path | str, problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    """(line a row starts on, its fields) for the rest of ``reader`` (a ``csv.reader``); a row the
+    reader cannot read (e.g. a field over csv's size limit) ends it as one problem, not a traceback."""
+    end = reader.line_num  # type: ignore[attr-defined]
+    while True:
+        line = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.add(Problem(path, f"cannot read as CSV: {exc}", line))
+            return
+        end = reader.line_num  # type: ignore[attr-defined]
+        yield line, fields
+
+
 def read_observation_file(path: Path, catalog: Catalog, raw: bytes | None = None) -> pd.DataFrame:
     """One validated file as a DataFrame with COLUMNS plus ``file`` and ``line``.
 
@@ -110,18 +128,7 @@ def read_observation_file(path: Path, catalog: Catalog, raw: bytes | None = None
     regions = catalog.region_codes
     problems = Problems()
     rows: list[dict[str, object]] = []
-    end = reader.line_num
-    while True:
-        line = end + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            # The reader cannot go on after this (e.g. a field over csv's size limit).
-            problems.add(Problem(path, f"cannot read as CSV: {exc}", line))
-            break
-        end = reader.line_num
+    for line, fields in csv_rows(reader, path, problems):
         if not fields:
             continue
         if len(fields) > len(header):
