@@ -146,7 +146,9 @@ def read_observation_file(path: Path, catalog: Catalog, raw: bytes | None = None
         if indicator is None:
             bad("indicator_id", f"unknown indicator {ind!r} (not in data/catalog/indicators.yaml)")
         if region not in regions:
-            bad("region_code", f"unknown region code {region!r}; allowed: {', '.join(sorted(regions))}")
+            bad("region_code", f"unknown region code {region!r}; allowed: a municipality code (4 digits, e.g. 1280), "
+                               "a county code (2 digits, 12 = Skåne) or 00 (Sweden), as listed in "
+                               "data/catalog/regions.yaml")
         period: int | None = None
         if YEAR_RE.fullmatch(get["period"]) and 1900 <= int(get["period"]) <= 2100:
             period = int(get["period"])

@@ -284,3 +284,18 @@ def test_kolada_bulk_rows_outside_period_from_to_are_dropped(tmp_path: Path) -> 
     frame = read_file(BulkFile(path, "N00914"), open_ended, entity_codes(DATA / "kolada"),
                       load_source(DATA / "kolada"), problems)
     assert sorted(frame["period"]) == [2023, 2024]
+
+
+def test_an_unknown_region_code_is_named_in_one_short_line(tmp_path: Path) -> None:
+    """With every municipality of Sweden in the catalogue, listing the allowed codes made a 2 000-character line."""
+    from etl.catalog import load_catalog
+    from etl.errors import InputError
+    from etl.observations import read_observation_file
+
+    path = tmp_path / "x.csv"
+    path.write_text("indicator_id,region_code,period,value,status,source,source_url,retrieved_at,note\n"
+                    "population,9999,2020,1,final,SCB,,2024-01-01,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_observation_file(path, load_catalog(Path(__file__).resolve().parents[2] / "data" / "catalog"))
+    (message,) = [str(p) for p in caught.value.problems]
+    assert "line 2, field 'region_code': unknown region code '9999'" in message and len(message) < 300
