@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -466,6 +467,13 @@ class Headline:
     status: Status
     movers: tuple[Movers, ...] = ()
     """How many members (and Skåne's and the country's municipalities) moved the right way."""
+
+    @cached_property
+    def spark(self) -> go.Figure:
+        """The card's sparkline, built once per headline (headlines are cached per database file)."""
+        base = self.status.numbers.get("baseline_period") if self.status.numbers.get("baseline_value") is not None \
+            else None
+        return sparkline(self.series, status=self.status.code, baseline_period=base)
 
     def movers_text(self, lang: str) -> str:
         """``9 av 12 medlemskommuner på väg mot målet (2015→2022); i Skåne 27 av 33``."""

@@ -70,9 +70,8 @@ def headline_item(h: board.Headline, names: Mapping[str, str], lang: str, *, lev
                          html.Span(t("board.approximation", lang), className="headline-approx")
                          if model.approximated(ind, h.scope) else None],
                         className="headline-figure")
-        base = h.status.numbers.get("baseline_period") if h.status.numbers.get("baseline_value") is not None else None
         spark = None if not spark else html.Div(
-            [html.Div(dcc.Graph(figure=board.sparkline(h.series, status=h.status.code, baseline_period=base),
+            [html.Div(dcc.Graph(figure=h.spark,
                                 config=SPARK_CONFIG, className="sparkline-graph"),
                       className="sparkline", **{"aria-hidden": "true"}),
              html.Span(board.sparkline_text(h.series, scope_name, unit, int(ind["decimals"]), lang),

@@ -245,17 +245,19 @@ def movers(frame: pd.DataFrame, groups: Mapping[str, list[str]], target: Mapping
     (or, without an MLR verdict, from the baseline to the members' latest common year with data)."""
     if target is None or frame.empty:
         return []
-    values: dict[str, dict[int, float]] = {}
-    for code, rows in frame.groupby("region_code"):
-        values[str(code)] = _values(rows)
+    rows = frame[frame["value"].notna()]
     base_year = int(target["baseline_period"])
     year = status.numbers.get("year")
     if year is None:
-        members = groups.get("MLR", [])
-        years = sorted({y for c in members for y in values.get(c, {}) if y > base_year})
-        if not years:
+        later = rows[rows["region_code"].isin(groups.get("MLR", [])) & (rows["period"] > base_year)]
+        if later.empty:
             return []
-        year = years[-1]
+        year = int(later["period"].max())
+    # Only the two years compared are needed: one lookup per area, not a series each.
+    pair = rows[rows["period"].isin([base_year, int(year)])]
+    values: dict[str, dict[int, float]] = {}
+    for code, period, value in zip(pair["region_code"], pair["period"], pair["value"], strict=True):
+        values.setdefault(str(code), {})[int(period)] = float(value)
     out = []
     for group, codes in groups.items():
         answers = [moved_right_way(values.get(c, {}), target, base_year, int(year)) for c in codes]

@@ -30,7 +30,9 @@ def layout(lang: str, focus_id: str | None = None, **query: str) -> html.Div:
     inds = queries.indicators().set_index("id", drop=False)
     regions = queries.regions()
     names, names_sv, groups = board.board_regions(regions, lang)
-    frame = queries.series(ids, board.series_codes(names, groups), board.FIRST_YEAR, 2100)
+    # The focus area's rows and statuses depend on the database file alone (focus_id is a known id here).
+    frame = queries.cached(f"focus.frame:{focus_id}", lambda: queries.series(
+        ids, board.series_codes(names, groups), board.FIRST_YEAR, 2100))
     targets = queries.targets()
     results = queries.follow_up()
     results = results[results["focus_area_id"] == focus_id].sort_values("year", ascending=False)
@@ -50,8 +52,9 @@ def layout(lang: str, focus_id: str | None = None, **query: str) -> html.Div:
     def substitutes(i: str) -> list[dict]:
         return [r for r in inds.to_dict("records") if r.get("substitute_for") == i]
 
-    heads = {i: board.headline(inds.loc[i].to_dict(), frame[frame["indicator_id"] == i],
-                               board.pick_target(targets, i, focus_id), names_sv, groups) for i in ids}
+    heads = queries.cached(f"focus.heads:{focus_id}", lambda: {
+        i: board.headline(inds.loc[i].to_dict(), frame[frame["indicator_id"] == i],
+                          board.pick_target(targets, i, focus_id), names_sv, groups) for i in ids})
     shown = head_ids if on_stage else ids
     closed = fa["status"] == "closed"
     # A chart depends only on the database file, the language and the mode: built once per published

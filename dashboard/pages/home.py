@@ -26,15 +26,18 @@ def layout(lang: str, **query: str) -> html.Div:
     regions = queries.regions()
     names, names_sv, groups = board.board_regions(regions, lang)
     targets = queries.targets()
-    frame = queries.series(sorted(set(heads["indicator_id"])), board.series_codes(names, groups), board.FIRST_YEAR, 2100)
+    frame = queries.cached("home.frame", lambda: queries.series(
+        sorted(set(heads["indicator_id"])), board.series_codes(names, groups), board.FIRST_YEAR, 2100))
     acts = queries.activities()
     plan = current[f"plan_{name_col(lang)}"].iloc[0] if not current.empty else ""
     on_stage = presentation.is_on(query)
 
     def headlines(fa_id: str) -> list[board.Headline]:
+        # Statuses, movers and sparklines depend on the database file alone: computed once per file.
         ids = heads.loc[heads["focus_area_id"] == fa_id, "indicator_id"]
-        return [board.headline(inds.loc[i].to_dict(), frame[frame["indicator_id"] == i],
-                               board.pick_target(targets, i, fa_id), names_sv, groups) for i in ids]
+        return queries.cached(f"home.headlines:{fa_id}", lambda: [
+            board.headline(inds.loc[i].to_dict(), frame[frame["indicator_id"] == i],
+                           board.pick_target(targets, i, fa_id), names_sv, groups) for i in ids])
 
     def print_charts(fa: dict, hs: list[board.Headline]) -> html.Div | None:
         if on_stage:
